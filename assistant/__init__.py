@@ -1,0 +1,1 @@
+"""Assistant: turns a ticket into a grounded, cited draft reply or an escalation."""
