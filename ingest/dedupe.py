@@ -53,7 +53,8 @@ def dedupe(chunks: list[Chunk], near_threshold: float = 0.9) -> Deduped:
             by_exact[key] = c.chunk_id
 
     if near_threshold < 1:
-        lsh = MinHashLSH(threshold=near_threshold, num_perm=NUM_PERM)
+        # Weighted against false negatives: every candidate is confirmed by its Jaccard estimate below.
+        lsh = MinHashLSH(threshold=near_threshold, num_perm=NUM_PERM, weights=(0.05, 0.95))
         sigs: dict[str, MinHash] = {}
         for c in ordered:
             if c.chunk_id in parent:

@@ -1,0 +1,86 @@
+"""Shared fixtures: real embedding model (loaded once per session), fresh data dirs, tiny real corpora."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+REPO = Path(__file__).resolve().parents[1]
+DEMO = REPO / "demo" / "helpcenter"
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    from retrieval.embedder import SentenceTransformerEmbedder
+
+    return SentenceTransformerEmbedder()
+
+
+@pytest.fixture
+def make_settings(tmp_path):
+    from deflectkit.settings import Settings
+
+    def make(**overrides):
+        overrides.setdefault("data_dir", tmp_path / "data")
+        return Settings(_env_file=None, **overrides)
+
+    return make
+
+
+@pytest.fixture
+def make_services(make_settings, embedder):
+    from deflectkit.services import Services
+
+    def make(**overrides):
+        svc = Services(make_settings(**overrides))
+        svc.__dict__["embedder"] = embedder  # share the session's model instead of loading it again
+        return svc
+
+    return make
+
+
+TINY_KB = {
+    "billing/refunds.md": """
+        # Refund a payment
+
+        Open Payments, pick the payment and choose **Refund**. Refunds reach the customer's card in 5 to 10 business days.
+
+        ## Partial refunds
+
+        Enter an amount lower than the payment total. You can issue up to 3 partial refunds per payment.
+        """,
+    "billing/currencies.md": """
+        # Multi-currency invoices
+
+        Ledgerly supports 34 currencies. Set the invoice currency before you send it; exchange rates update hourly.
+        """,
+    "account/password.md": """
+        # Reset your password
+
+        Click *Forgot password* on the sign-in page. The reset link expires after 30 minutes.
+        """,
+    "account/two-factor.md": """
+        # Two-factor authentication
+
+        Turn on 2FA under Settings > Security. Authenticator apps and SMS codes are supported; recovery codes are shown once.
+        """,
+}
+
+
+def write_kb(root: Path, files: dict[str, str]) -> Path:
+    for rel, body in files.items():
+        p = root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(textwrap.dedent(body).strip() + "\n", encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def tiny_kb(tmp_path) -> Path:
+    return write_kb(tmp_path / "kb", TINY_KB)
