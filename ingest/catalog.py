@@ -144,6 +144,14 @@ class Catalog:
                     f"INSERT INTO documents (version, {', '.join(cols)}) SELECT ?, {', '.join(cols)} "
                     f"FROM documents WHERE version = ? AND doc_id IN ({marks})", [dst, src, *part])
 
+    def set_roots(self, version: int, roots: dict[str, str]) -> None:
+        """Record where carried-over documents were found this time (a knowledge base may move)."""
+        with self.db.conn:
+            self.db.conn.executemany(
+                "UPDATE documents SET root = ? WHERE version = ? AND doc_id = ?",
+                [(root, version, doc_id) for doc_id, root in roots.items()],
+            )
+
     def add_chunks(self, version: int, chunks: Iterable[Chunk]) -> None:
         rows = [_chunk_row(version, c) for c in chunks]
         with self.db.conn:

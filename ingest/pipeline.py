@@ -173,6 +173,7 @@ def stage(roots: list[Path], settings, catalog: Catalog, embedding_model_id: str
     catalog.add_documents(version, doc_rows)
     if carried:
         catalog.copy_documents(active, version, carried)
+        catalog.set_roots(version, {d.doc_id: root for root, d, _ in found.docs if d.doc_id in set(carried)})
     catalog.add_chunks(version, result.chunks)
     kept = result.kept
     report.chunks = len(kept)

@@ -62,7 +62,7 @@ class SentenceTransformerEmbedder:
                 from sentence_transformers import SentenceTransformer
 
                 self._model = SentenceTransformer(str(self.model_dir), device="cpu")
-                self.dim = self._model.get_sentence_embedding_dimension()
+                self.dim = self._model.get_embedding_dimension()
         return self._model
 
     def embed(self, texts: list[str]) -> np.ndarray:

@@ -11,7 +11,7 @@ import json
 import threading
 
 from ingest.catalog import Catalog
-from retrieval.bm25 import LexicalIndex, make_lexical_index
+from retrieval.bm25 import LexicalIndex, load_lexical_index
 from retrieval.embedder import Embedder
 from retrieval.errors import NoActiveIndex, RetrievalError
 from retrieval.fusion import weighted_rrf
@@ -35,12 +35,10 @@ class HybridSearcher:
     def _lexical(self, version: int) -> LexicalIndex:
         with self._lock:
             if version not in self._lex:
-                row = self.catalog.version(version) or {}
-                backend = json.loads(row.get("config") or "{}").get("bm25_backend", self.settings.bm25_backend)
                 folder = bm25_dir(self.settings, version)
                 if not folder.exists():
                     raise RetrievalError(f"BM25 files for index version {version} are missing at {folder}; re-run `deflect ingest`.")
-                self._lex = {version: type(make_lexical_index(backend)).load(folder)}  # keep one version in memory
+                self._lex = {version: load_lexical_index(folder)}  # one version in memory at a time
             return self._lex[version]
 
     def allowed_ids(self, version: int, filters: Filters | None) -> list[str] | None:

@@ -8,6 +8,7 @@ We always pass our own embeddings: Chroma's default embedding function would dow
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import shutil
 from pathlib import Path
@@ -112,8 +113,6 @@ class VectorStore:
             return
         client = self._clients.pop(version, None)
         if client is not None:
-            try:
+            with contextlib.suppress(Exception):  # best effort: the folder goes anyway
                 client.clear_system_cache()
-            except Exception:  # best effort: the folder goes anyway
-                pass
         shutil.rmtree(self.root / collection_name(version), ignore_errors=True)
