@@ -20,6 +20,8 @@ def quiet_runtime() -> None:
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 
 class Services:
@@ -50,6 +52,15 @@ class Services:
 
         return HybridSearcher(self.settings, self.catalog, self.store, self.embedder)
 
+    @cached_property
+    def feedback(self):
+        from feedback.store import FeedbackStore
+
+        return FeedbackStore.from_settings(self.settings)
+
+    def audit(self, action: str, actor: str, target: str = "", details: dict | None = None) -> None:
+        self.feedback.audit.append(action, actor, target, details or {})
+
     @contextmanager
     def ingest_lock(self):
         """One ingest per data dir at a time; a second one fails fast instead of interleaving versions."""
@@ -68,9 +79,28 @@ class Services:
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
-    def ingest(self, paths, progress=None):
+    def ingest(self, paths, progress=None, actor: str = "system"):
         from retrieval.indexer import run_ingest
 
         kwargs = {"progress": progress} if progress else {}
         with self.ingest_lock():
-            return run_ingest(list(paths), self.settings, self.catalog, self.store, self.embedder, **kwargs)
+            report = run_ingest(list(paths), self.settings, self.catalog, self.store, self.embedder, **kwargs)
+        self.audit("ingest", actor, ",".join(str(p) for p in paths), {
+            "run_id": report.run_id, "index_version": report.index_version, "new_version": report.new_version,
+            "added": report.added, "updated": report.updated, "removed": report.removed, "errors": len(report.errors)})
+        return report
+
+    def activate(self, version: int, actor: str = "system") -> None:
+        from retrieval.indexer import activate
+
+        before = self.catalog.active_version()
+        activate(self.settings, self.catalog, version)
+        self.audit("index_activate", actor, str(version), {"from": before})
+
+    def rollback(self, actor: str = "system") -> int:
+        from retrieval.indexer import rollback
+
+        before = self.catalog.active_version()
+        version = rollback(self.settings, self.catalog)
+        self.audit("index_rollback", actor, str(version), {"from": before})
+        return version

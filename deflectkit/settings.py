@@ -11,10 +11,18 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from assistant.providers.settings import ProviderSettings
+from assistant.settings import AssistantSettings
+from evals.settings import EvalSettings
+from feedback.settings import FeedbackSettings
+
 DEFAULT_INCLUDE = ["**/*.md", "**/*.markdown", "**/*.html", "**/*.htm", "**/*.txt", "**/*.pdf", "**/*.json", "**/*.jsonl"]
 
 
-class Settings(BaseSettings):
+class Settings(AssistantSettings, ProviderSettings, FeedbackSettings, EvalSettings, BaseSettings):
+    """Every setting of the app. Each area declares its fields in its own `settings.py` mixin;
+    this class composes them so there is still one object and one env prefix."""
+
     model_config = SettingsConfigDict(env_prefix="DEFLECT_", env_file=".env", extra="ignore")
 
     # --- storage

@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from deflectkit.cli import index_cmds, ingest_cmds
+from deflectkit.cli import feedback_cmds, index_cmds, ingest_cmds
 from deflectkit.errors import DeflectError
 
 app = typer.Typer(
@@ -20,6 +20,11 @@ app = typer.Typer(
 app.command("ingest")(ingest_cmds.ingest)
 app.command("search")(ingest_cmds.search)
 app.add_typer(index_cmds.app, name="index")
+app.add_typer(feedback_cmds.users_app, name="users")
+app.add_typer(feedback_cmds.feedback_app, name="feedback")
+app.command("replay")(feedback_cmds.replay)
+app.add_typer(feedback_cmds.retention_app, name="retention")
+app.add_typer(feedback_cmds.audit_app, name="audit")
 
 
 def main() -> None:
@@ -27,6 +32,8 @@ def main() -> None:
 
     quiet_runtime()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    for noisy in ("bm25s", "presidio-analyzer", "chromadb"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         app()
     except DeflectError as e:

@@ -19,6 +19,16 @@ STAGE_LABELS = {"scan": "Reading files", "chunk": "Redacting and chunking", "emb
                 "vectors": "Writing vectors", "bm25": "Building BM25"}
 
 
+def cli_actor() -> str:
+    """Who the audit log names for a CLI action: the OS user."""
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:  # no passwd entry (containers)
+        return "cli:unknown"
+
+
 def services() -> Services:
     return Services(Settings())
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from deflectkit.cli.common import console, print_json, services
+from deflectkit.cli.common import cli_actor, console, print_json, services
 
 app = typer.Typer(help="List, activate and roll back index versions.", no_args_is_help=True)
 
@@ -45,20 +45,16 @@ def list_versions(json_out: JsonOpt = False) -> None:
 def activate(version: Annotated[int, typer.Argument(help="Version number from `deflect index list`.")],
              json_out: JsonOpt = False) -> None:
     """Serve VERSION from the next query on (atomic switch)."""
-    from retrieval.indexer import activate as do_activate
-
     svc = services()
-    do_activate(svc.settings, svc.catalog, version)
+    svc.activate(version, actor=cli_actor())
     _done(svc, json_out)
 
 
 @app.command("rollback")
 def rollback(json_out: JsonOpt = False) -> None:
     """Activate the newest ready version older than the active one."""
-    from retrieval.indexer import rollback as do_rollback
-
     svc = services()
-    do_rollback(svc.settings, svc.catalog)
+    svc.rollback(actor=cli_actor())
     _done(svc, json_out)
 
 

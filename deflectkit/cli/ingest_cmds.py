@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from deflectkit.cli.common import console, err_console, print_json, progress_bars, services
+from deflectkit.cli.common import cli_actor, console, err_console, print_json, progress_bars, services
 
 INGEST_FIELDS = ["added", "updated", "unchanged", "removed", "duplicates", "redactions", "errors", "index_version", "seconds"]
 
@@ -21,7 +21,7 @@ def ingest(
     """Ingest a knowledge base into a new index version (incremental: unchanged documents cost nothing)."""
     svc = services()
     with progress_bars(progress and not json_out) as cb:
-        report = svc.ingest(paths, progress=cb)
+        report = svc.ingest(paths, progress=cb, actor=cli_actor())
     data = report.model_dump()
     data["errors"] = [e.model_dump() for e in report.errors]
     indexed_any = report.index_version is not None

@@ -1,0 +1,45 @@
+"""Assistant settings, composed by the lead into deflectkit.settings.Settings (env prefix DEFLECT_)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Provider = Literal["extractive", "local", "openai"]
+
+
+class AssistantSettings(BaseModel):
+    # --- generation
+    assistant_provider: Provider = Field(
+        "extractive", description="Who writes the draft: extractive (no LLM, default), local (llama.cpp) or openai.")
+    answer_max_tokens: int = Field(300, description="Upper bound on tokens an LLM may generate for one draft.")
+    answer_temperature: float = Field(0.0, description="LLM sampling temperature; 0 keeps drafts reproducible.")
+    prompt_canary: str = Field(
+        "DK-CANARY-5Q7ZX2", description="Marker placed in the system prompt; a draft that contains it is blocked.")
+
+    # --- retrieval and context
+    answer_top_k: int = Field(6, description="Hits retrieved for each ticket before context assembly.")
+    context_token_budget: int = Field(1200, description="Approximate token budget for the numbered source blocks.")
+    answer_min_relevance: float = Field(
+        0.2, description="Dense cosine of the best hit below which the help center is taken to have nothing on the topic.")
+
+    # --- drafting
+    answer_max_sentences: int = Field(5, description="Most answer sentences in a draft (greeting and closing excluded).")
+    answer_greeting: bool = Field(True, description="Wrap the draft in a short greeting and closing line.")
+
+    # --- grounding
+    support_lexical_threshold: float = Field(
+        0.6, description="Share of a sentence's content words found in a cited passage that counts as support.")
+    support_semantic_threshold: float = Field(
+        0.7, description="Embedding cosine between a sentence and a cited passage sentence that counts as support.")
+    support_min_share: float = Field(
+        0.8, description="Least share of supported sentences for an LLM draft; below it the extractive draft is used.")
+
+    # --- confidence and decision
+    answer_threshold: float = Field(
+        0.5, description="Calibrated confidence below which the ticket is escalated instead of answered.")
+    confidence_high: float = Field(0.8, description="Confidence at or above which the label is 'high'.")
+    calibration_file: Path | None = Field(
+        None, description="Calibration JSON to use; default <data_dir>/calibration.json, else the packaged default.")

@@ -1,0 +1,109 @@
+"""Numbered schema migrations (the simonw/llm pattern): each runs once, recorded in _migrations.
+
+Never edit a migration that has shipped; add the next number instead.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import sqlite_utils
+
+from feedback.db import Connections
+
+TEXT_COLUMNS = {"redacted_at": str}
+
+
+def m001_create_tables(db: sqlite_utils.Database) -> None:
+    db["interactions"].create(
+        {"request_id": str, "user": str, "created_at": str, "decision": str, "confidence": float,
+         "confidence_label": str, "index_version": int, "provider": str, "model": str, "prompt_version": str,
+         "calibration_version": str, "latency_s": float, "cost": float, "tokens_in": int, "tokens_out": int,
+         "ticket": str, "draft": str, "cited_doc_ids": str, "answer_json": str, **TEXT_COLUMNS},
+        pk="request_id", not_null={"user", "created_at", "decision", "provider", "prompt_version"},
+    )
+    db["feedback"].create(
+        {"id": int, "request_id": str, "user": str, "created_at": str, "thumbs": str, "reason": str,
+         "comment": str, "out_of_scope": int, **TEXT_COLUMNS},
+        pk="id", not_null={"request_id", "user", "created_at", "thumbs"},
+    )
+    db["edits"].create(
+        {"id": int, "request_id": str, "user": str, "created_at": str, "final_text": str, "diff": str,
+         **TEXT_COLUMNS}, pk="id", not_null={"request_id", "user", "created_at"},
+    )
+    db["sent"].create(
+        {"id": int, "request_id": str, "user": str, "created_at": str, "text": str, "edited": int, **TEXT_COLUMNS},
+        pk="id", not_null={"request_id", "user", "created_at"},
+    )
+    db["escalations"].create(
+        {"id": int, "request_id": str, "user": str, "created_at": str, "reason": str, "note": str, "ticket": str,
+         "draft": str, "webhook_status": str, "webhook_error": str, "webhook_attempts": int, **TEXT_COLUMNS},
+        pk="id", not_null={"request_id", "user", "created_at", "reason", "webhook_status"},
+    )
+    db["outbox"].create(
+        {"id": int, "escalation_id": int, "url": str, "payload": str, "status": str, "attempts": int,
+         "last_error": str, "created_at": str, "delivered_at": str, **TEXT_COLUMNS},
+        pk="id", not_null={"escalation_id", "payload", "status", "created_at"},
+    )
+    db["flags"].create({"key": str, "value": str, "updated_at": str, "updated_by": str}, pk="key")
+    db.execute("""CREATE TABLE users (
+        name TEXT PRIMARY KEY COLLATE NOCASE, role TEXT NOT NULL CHECK (role IN ('agent', 'admin', 'evaluator')),
+        password_hash TEXT, source TEXT NOT NULL DEFAULT 'local', created_at TEXT NOT NULL,
+        disabled INTEGER NOT NULL DEFAULT 0)""")
+    # AUTOINCREMENT: sqlite_sequence remembers the highest seq, so a deleted tail row is still noticed.
+    db.execute("""CREATE TABLE audit (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
+        target TEXT NOT NULL DEFAULT '', details TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL)""")
+    for table in ("feedback", "edits", "sent", "escalations"):
+        db[table].create_index(["request_id"])
+    db["interactions"].create_index(["created_at"])
+    db["interactions"].create_index(["index_version"])
+    db["outbox"].create_index(["status"])
+
+
+def m002_audit_append_only(db: sqlite_utils.Database) -> None:
+    for op in ("UPDATE", "DELETE"):
+        db.execute(f"""CREATE TRIGGER audit_no_{op.lower()} BEFORE {op} ON audit
+            BEGIN SELECT RAISE(ABORT, 'audit log is append-only: {op} refused'); END""")
+
+
+def m003_interaction_outcomes(db: sqlite_utils.Database) -> None:
+    # One row per interaction with what happened next; the latest feedback row wins.
+    db.execute("""CREATE VIEW interaction_outcomes AS
+        SELECT i.*, substr(i.created_at, 1, 10) AS day,
+          (SELECT f.thumbs FROM feedback f WHERE f.request_id = i.request_id ORDER BY f.id DESC LIMIT 1) AS thumbs,
+          (SELECT f.reason FROM feedback f WHERE f.request_id = i.request_id ORDER BY f.id DESC LIMIT 1) AS reason,
+          EXISTS (SELECT 1 FROM edits e WHERE e.request_id = i.request_id) AS edited,
+          EXISTS (SELECT 1 FROM escalations x WHERE x.request_id = i.request_id) AS escalated,
+          (EXISTS (SELECT 1 FROM feedback f WHERE f.request_id = i.request_id AND f.out_of_scope)
+           OR EXISTS (SELECT 1 FROM escalations x WHERE x.request_id = i.request_id AND x.reason = 'out_of_scope'))
+            AS out_of_scope,
+          EXISTS (SELECT 1 FROM sent s WHERE s.request_id = i.request_id) AS sent,
+          (SELECT s.text FROM sent s WHERE s.request_id = i.request_id ORDER BY s.id DESC LIMIT 1) AS final_text
+        FROM interactions i""")
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
+    m001_create_tables,
+    m002_audit_append_only,
+    m003_interaction_outcomes,
+]
+
+
+def migrate(conns: Connections) -> list[str]:
+    """Apply pending migrations; safe to call from many processes at once. Returns the names applied now."""
+    conns.enable_wal()
+
+    def run(db: sqlite_utils.Database) -> list[str]:
+        db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at REAL)")
+        done = {r[0] for r in db.execute("SELECT name FROM _migrations").fetchall()}
+        applied = []
+        for m in MIGRATIONS:
+            if m.__name__ not in done:
+                m(db)
+                db["_migrations"].insert({"name": m.__name__, "applied_at": time.time()})
+                applied.append(m.__name__)
+        return applied
+
+    return conns.write(run)

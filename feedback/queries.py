@@ -1,0 +1,79 @@
+"""Pure helpers between models and SQL: filters to WHERE clauses, rows to models, diffs and latencies."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from datetime import timedelta
+
+from assistant.models import Answer
+from feedback.models import FeedbackFilter, Interaction
+
+# Columns of the interaction_outcomes view that dashboards need (no text, no JSON).
+STATS_COLUMNS = ("request_id, day, index_version, provider, prompt_version, calibration_version, decision, "
+                 "latency_s, cost, thumbs, reason, edited, escalated, sent")
+
+
+def filter_sql(f: FeedbackFilter | None) -> tuple[str, list]:
+    """A WHERE clause (possibly empty) over the interaction_outcomes view, with its parameters."""
+    if f is None:
+        return "", []
+    where: list[str] = []
+    params: list = []
+    for column in ("thumbs", "reason", "index_version", "provider", "prompt_version", "calibration_version",
+                   "decision", "user"):
+        value = getattr(f, column)
+        if value is not None:
+            where.append(f'"{column}" = ?')
+            params.append(value)
+    for column in ("edited", "escalated"):
+        value = getattr(f, column)
+        if value is not None:
+            where.append(f"{column} = ?")
+            params.append(int(value))
+    # created_at is ISO 8601 in UTC, so day bounds compare as strings.
+    if f.since:
+        where.append("created_at >= ?")
+        params.append(f.since.isoformat())
+    if f.until:
+        where.append("created_at < ?")
+        params.append((f.until + timedelta(days=1)).isoformat())
+    return (" WHERE " + " AND ".join(where)) if where else "", params
+
+
+def page_sql(f: FeedbackFilter | None) -> tuple[str, list]:
+    if f is None or (f.limit is None and not f.offset):
+        return "", []
+    return " LIMIT ? OFFSET ?", [f.limit if f.limit is not None else -1, f.offset]
+
+
+def row_to_interaction(row: dict, with_answer: bool = True) -> Interaction:
+    answer = Answer.model_validate_json(row["answer_json"]) if with_answer and row.get("answer_json") else None
+    return Interaction(
+        **{k: row[k] for k in ("request_id", "user", "created_at", "decision", "confidence", "confidence_label",
+                               "index_version", "provider", "model", "prompt_version", "calibration_version",
+                               "latency_s", "cost", "ticket", "draft", "thumbs", "reason", "final_text")},
+        cited_doc_ids=json.loads(row["cited_doc_ids"] or "[]"),
+        redacted=row["redacted_at"] is not None,
+        answer=answer,
+        edited=bool(row["edited"]), escalated=bool(row["escalated"]), out_of_scope=bool(row["out_of_scope"]),
+        sent=bool(row["sent"]),
+    )
+
+
+def latency_of(timings: dict[str, float]) -> float:
+    """End-to-end seconds: the 'total' stage if the pipeline reports one, else the sum of the stages."""
+    if "total" in timings:
+        return float(timings["total"])
+    return float(sum(timings.values()))
+
+
+def cited_docs(answer: Answer) -> list[str]:
+    """Doc ids in citation order, each once."""
+    return list(dict.fromkeys(c.doc_id for c in answer.citations))
+
+
+def unified_diff(draft: str, final: str) -> str:
+    lines = difflib.unified_diff(draft.splitlines(keepends=True), final.splitlines(keepends=True),
+                                 fromfile="draft", tofile="sent")
+    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)

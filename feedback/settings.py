@@ -1,0 +1,39 @@
+"""Settings mixin for the feedback store; the lead composes it into deflectkit.settings.Settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Role = Literal["agent", "admin", "evaluator"]
+
+
+class FeedbackSettings(BaseModel):
+    feedback_db: str = Field("feedback.db", description="Feedback SQLite file: a name (put under data_dir) or a path.")
+    feedback_busy_timeout_s: float = Field(
+        10.0, description="Seconds a writer waits for the database lock before retrying (then gives up).")
+    retention_days: int = Field(
+        90, ge=0, description="Days after which ticket, draft and edit text is deleted or redacted; 0 keeps it forever.")
+    retention_mode: Literal["delete", "redact"] = Field(
+        "redact", description="redact = blank the text but keep the rows for dashboards; delete = drop the rows.")
+    escalation_webhook_url: str | None = Field(
+        None, description="If set, every escalation is POSTed as JSON to this URL (queued in an outbox on failure).")
+    webhook_retries: int = Field(3, ge=0, description="Extra attempts per webhook delivery after the first one.")
+    webhook_timeout_s: float = Field(5.0, gt=0, description="Timeout of one webhook request, in seconds.")
+    webhook_backoff_s: float = Field(0.5, ge=0, description="First wait between webhook attempts; doubles each retry.")
+    trusted_user_header: str | None = Field(
+        None, description="Header set by an authenticating reverse proxy (SSO) with the user name, e.g. "
+                          "X-Forwarded-User. Only set this when the app is reachable through that proxy alone.")
+    trusted_role_header: str | None = Field(
+        None, description="Header from the proxy carrying the role (agent, admin or evaluator); optional.")
+    trusted_default_role: Role = Field(
+        "agent", description="Role of a proxy-authenticated user with no role header and no local account.")
+
+    @property
+    def feedback_db_path(self) -> Path:
+        p = Path(self.feedback_db)
+        if p.is_absolute() or p.parent != Path("."):
+            return p
+        return Path(self.data_dir) / p  # data_dir comes from the composed Settings

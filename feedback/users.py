@@ -1,0 +1,182 @@
+"""Users, roles and authentication: local accounts (argon2) or a trusted SSO header from a reverse proxy.
+
+Permission table (`can(user, action)`):
+
+    action      agent  admin  evaluator
+    ask           x      x       x       ask the assistant for a draft
+    feedback      x      x       x       thumbs, reasons, edits, "Use draft"
+    escalate      x      x       x
+    ingest               x               ingest documents
+    index                x               activate / roll back index versions
+    flags                x               feature flags and kill switches
+    users                x               create users, change roles
+    retention            x               apply retention
+    audit                x               view and verify the audit log
+    dashboards                   x
+    replay                       x
+    export                       x       export feedback as a labeled dataset
+    eval                         x       run evaluations
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from feedback.audit import AuditLog
+from feedback.db import Connections
+from feedback.errors import UserError
+from feedback.models import User
+from feedback.settings import Role
+
+ROLES: tuple[str, ...] = Role.__args__
+_BASE = frozenset({"ask", "feedback", "escalate"})
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "agent": _BASE,
+    "admin": _BASE | {"ingest", "index", "flags", "users", "retention", "audit"},
+    "evaluator": _BASE | {"dashboards", "replay", "export", "eval"},
+}
+ACTIONS: frozenset[str] = frozenset().union(*PERMISSIONS.values())
+_NAME = re.compile(r"^[\w.@+-]{1,128}$")
+
+
+def can(user: User | None, action: str) -> bool:
+    """True if the user's role allows the action. Unknown actions raise, so a typo cannot open or close a page."""
+    if action not in ACTIONS:
+        raise ValueError(f"Unknown action {action!r}; known: {', '.join(sorted(ACTIONS))}.")
+    return user is not None and not user.disabled and action in PERMISSIONS[user.role]
+
+
+def _row_to_user(row: dict) -> User:
+    return User(name=row["name"], role=row["role"], source=row["source"], created_at=row["created_at"],
+                disabled=bool(row["disabled"]), has_password=bool(row["password_hash"]))
+
+
+class UserStore:
+    def __init__(self, conns: Connections, audit: AuditLog, clock: Callable[[], datetime],
+                 hasher: PasswordHasher | None = None):
+        self._conns = conns
+        self._audit = audit
+        self._clock = clock
+        self._hasher = hasher or PasswordHasher()
+        self._dummy_hash: str | None = None
+
+    def get(self, name: str) -> User | None:
+        rows = self._conns.query("SELECT * FROM users WHERE name = ?", [name])
+        return _row_to_user(rows[0]) if rows else None
+
+    def list(self) -> list[User]:
+        return [_row_to_user(r) for r in self._conns.query("SELECT * FROM users ORDER BY name")]
+
+    def add(self, name: str, role: str, password: str | None = None, actor: str = "system",
+            source: str = "local") -> User:
+        """Create a user. Without a password the account can only sign in through the trusted SSO header."""
+        name = name.strip()
+        if not _NAME.match(name):
+            raise UserError(f"Bad user name {name!r}: use 1-128 letters, digits or . _ @ + -.")
+        _check_role(role)
+        if password is not None and len(password) < 8:
+            raise UserError("Password too short: use at least 8 characters.")
+        pw_hash = self._hasher.hash(password) if password is not None else None
+
+        def write(db) -> None:
+            if db.execute("SELECT 1 FROM users WHERE name = ?", [name]).fetchone():
+                raise UserError(f"User {name!r} already exists.")
+            db["users"].insert({"name": name, "role": role, "password_hash": pw_hash, "source": source,
+                                "created_at": self._clock().isoformat(), "disabled": 0})
+            self._audit.append_in(db, "user_add", actor, target=name, details={"role": role, "source": source})
+
+        self._conns.write(write)
+        return self.get(name)
+
+    def update(self, name: str, actor: str, *, role: str | None = None, password: str | None = None,
+               disabled: bool | None = None) -> User:
+        changes: dict[str, Any] = {}
+        if role is not None:
+            changes["role"] = _check_role(role)
+        if password is not None:
+            if len(password) < 8:
+                raise UserError("Password too short: use at least 8 characters.")
+            changes["password_hash"] = self._hasher.hash(password)
+        if disabled is not None:
+            changes["disabled"] = int(disabled)
+
+        def write(db) -> None:
+            if not db.execute("SELECT 1 FROM users WHERE name = ?", [name]).fetchone():
+                raise UserError(f"No user {name!r}; create it with `deflect users add`.")
+            sets = ", ".join(f"{k} = ?" for k in changes)
+            db.execute(f"UPDATE users SET {sets} WHERE name = ?", [*changes.values(), name])
+            shown = {k: v for k, v in changes.items() if k != "password_hash"}
+            self._audit.append_in(db, "user_update", actor, target=name,
+                                  details={**shown, "password_changed": "password_hash" in changes})
+
+        if changes:
+            self._conns.write(write)
+        return self.get(name)
+
+    def authenticate(self, name: str, password: str) -> User | None:
+        """The user if the password matches a local, enabled account; audited as login / login_failed."""
+        rows = self._conns.query("SELECT * FROM users WHERE name = ?", [name])
+        row = rows[0] if rows else None
+        stored = row["password_hash"] if row and row["password_hash"] and not row["disabled"] else None
+        ok = False
+        try:
+            # Verify against a dummy hash for unknown users so timing does not reveal which names exist.
+            ok = self._hasher.verify(stored or self._dummy(), password) and stored is not None
+        except (VerificationError, InvalidHashError):
+            ok = False
+
+        def write(db) -> None:
+            if ok and self._hasher.check_needs_rehash(stored):
+                db.execute("UPDATE users SET password_hash = ? WHERE name = ?", [self._hasher.hash(password), name])
+            self._audit.append_in(db, "login" if ok else "login_failed", name, details={"via": "password"})
+
+        self._conns.write(write)
+        return _row_to_user(row) if ok else None
+
+    def _dummy(self) -> str:
+        if self._dummy_hash is None:
+            self._dummy_hash = self._hasher.hash("not-a-real-password")
+        return self._dummy_hash
+
+
+def _check_role(role: str) -> str:
+    if role not in ROLES:
+        raise UserError(f"Unknown role {role!r}; use one of: {', '.join(ROLES)}.")
+    return role
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    wanted = name.lower()
+    for key, value in headers.items():
+        if key.lower() == wanted:
+            return value.strip() or None
+    return None
+
+
+def user_from_headers(headers: Mapping[str, str], settings: Any, store: Any) -> User | None:
+    """The user a trusted reverse proxy vouches for, or None (trust off, or no header).
+
+    Role, in order: the role header (if configured and valid), the local account's role, then
+    settings.trusted_default_role. A disabled local account gets None. Reads the store, never writes it.
+    """
+    if not settings.trusted_user_header:
+        return None
+    name = _header(headers, settings.trusted_user_header)
+    if not name:
+        return None
+    local = store.users.get(name)
+    if local is not None and local.disabled:
+        return None
+    role = None
+    if settings.trusted_role_header:
+        claimed = (_header(headers, settings.trusted_role_header) or "").lower()
+        role = claimed if claimed in ROLES else None
+    role = role or (local.role if local else settings.trusted_default_role)
+    return User(name=local.name if local else name, role=role, source="sso",
+                created_at=local.created_at if local else None)
