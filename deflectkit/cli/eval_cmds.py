@@ -171,11 +171,13 @@ def _write_report(runs, path: Path) -> None:
 
 def _print_runs(runs) -> None:
     t = Table(title=f"{runs[0].dataset} (index version {runs[0].index_version})")
-    for col in ("mode", "run", "queries", *SHOWN):
-        t.add_column(col, justify="right")
+    for col in ("mode", "queries", *SHOWN):
+        t.add_column(col, justify="right", no_wrap=True)
     for r in runs:
-        t.add_row(r.mode, r.run_id, str(r.n_queries), *[f"{r.metrics.get(m, 0):.3f}" for m in SHOWN])
+        t.add_row(r.mode, str(r.n_queries), *[f"{r.metrics.get(m, 0):.3f}" for m in SHOWN])
     console.print(t)
+    for r in runs:
+        console.print(f"[dim]{r.mode} run:[/dim] {r.run_id}")
     cats = sorted({c for r in runs for c in r.per_category})
     if len(cats) > 1:
         c = Table(title="Per category")

@@ -1,0 +1,3 @@
+from deflectkit.cli import main
+
+main()
