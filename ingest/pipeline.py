@@ -135,7 +135,14 @@ def stage(roots: list[Path], settings, catalog: Catalog, embedding_model_id: str
         else:
             report.removed += 1
 
-    if not found.docs and not carried and report.removed == 0:
+    if not found.docs:
+        # Nothing readable under the given paths: never treat that as "everything was deleted"
+        # (a wrong path or an unmounted share must not wipe the index).
+        if not report.errors:
+            report.errors.append(FileError(path=", ".join(sorted(root_keys)), reason=(
+                "no supported documents found; check the path and DEFLECT_INCLUDE/DEFLECT_EXCLUDE. "
+                "Nothing was changed")))
+        report.removed = 0
         report.seconds = round(time.perf_counter() - started, 3)
         catalog.finish_run(run_id, "failed", report.model_dump())
         return Staged(run_id, report, None, previous=active, config=config, started=started)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import logging
 import os
@@ -91,8 +92,15 @@ def _weights_digest(folder: Path) -> str:
 
 
 def make_embedder(settings) -> Embedder:
-    if settings.embedding_backend == "onnx":
+    """One embedder per (model, backend, batch size, cache dir) per process: the model loads once."""
+    return _embedder(settings.embedding_model, settings.embedding_backend, settings.embedding_batch_size,
+                     str(settings.data_dir / "onnx"))
+
+
+@functools.lru_cache(maxsize=4)
+def _embedder(model: str, backend: str, batch_size: int, onnx_dir: str) -> Embedder:
+    if backend == "onnx":
         from retrieval.onnx_embedder import OnnxEmbedder
 
-        return OnnxEmbedder(settings.embedding_model, settings.embedding_batch_size, cache_dir=settings.data_dir / "onnx")
-    return SentenceTransformerEmbedder(settings.embedding_model, settings.embedding_batch_size)
+        return OnnxEmbedder(model, batch_size, cache_dir=Path(onnx_dir))
+    return SentenceTransformerEmbedder(model, batch_size)
