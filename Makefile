@@ -9,34 +9,36 @@ DEMO := demo/helpcenter
 export DEFLECT_DATA_DIR ?= data
 export HF_HUB_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
-EXTRAS := dev$(if $(filter local,$(LLM)),$(comma)local)
-comma := ,
-SETUP_STAMP := $(VENV)/.setup-$(shell cat pyproject.toml requirements.lock 2>/dev/null | cksum | cut -d' ' -f1)$(if $(filter local,$(LLM)),-local)
+HASH := $(shell cat pyproject.toml requirements.lock 2>/dev/null | cksum | cut -d' ' -f1)
 
-.PHONY: setup run test test-fast lint bench eval lock browser-deps clean help
+.PHONY: setup setup-local run test test-fast lint bench eval lock browser-deps clean help
 
 help:  ## List targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
-setup: $(SETUP_STAMP)  ## Create .venv and install pinned dependencies (CPU torch first)
+setup: $(VENV)/.setup-dev-$(HASH)  ## Create .venv and install pinned dependencies (CPU torch first)
 
-$(SETUP_STAMP): pyproject.toml requirements.lock
+setup-local: $(VENV)/.setup-local-$(HASH)  ## setup + the local LLM (llama-cpp-python compiles once, ~8 min)
+
+$(VENV)/.setup-%-$(HASH): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check --upgrade "pip==25.3"
 	# CPU torch first, by exact version: pip takes the local CPU wheel and nothing can pull CUDA after it.
 	$(BIN)/pip install -q --disable-pip-version-check "torch==2.13.0"
-	$(BIN)/pip install -q --disable-pip-version-check -c requirements.lock -e ".[$(EXTRAS)]"
-	rm -f $(VENV)/.setup-*
+	$(BIN)/pip install -q --disable-pip-version-check -c requirements.lock -e ".[$(if $(filter local,$*),dev$(comma)local,dev)]"
+	$(if $(filter local,$*),touch $(VENV)/.setup-dev-$(HASH),)
 	touch $@
 
-run: setup  ## Set up, ingest the demo help center, open the app on 127.0.0.1:$(PORT)
+comma := ,
+
+run: $(if $(filter local,$(LLM)),setup-local,setup)  ## Set up, ingest the demo help center, open the app (LLM=local for SmolLM2)
 	$(BIN)/deflect ingest $(DEMO)
-	$(BIN)/deflect ui --port $(PORT) $(if $(LLM),--provider $(LLM))
+	$(BIN)/deflect ui --port $(PORT) --demo-admin $(if $(LLM),--provider $(LLM))
 
 browser-deps:  ## Debian chromium for the browser tests (never a Playwright browser download)
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-test: setup browser-deps  ## Every test, slow and browser ones included
+test: setup-local browser-deps  ## Every test, slow, server and browser ones included
 	$(BIN)/pytest -m "unit or integration or slow or browser or server or not unit" -p no:cacheprovider
 
 test-fast: setup  ## The fast default selection (what plain `pytest -q` runs)

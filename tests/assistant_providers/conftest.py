@@ -24,20 +24,21 @@ SERVER_MODEL = "SmolLM2-135M-Instruct"
 
 @pytest.fixture
 def psettings(tmp_path):
-    """Settings with the provider and assistant mixins composed (as the lead will), fast retries by default."""
+    """The app's Settings (provider mixin composed in), fast retries by default."""
     from assistant.providers.settings import ProviderSettings
-    from assistant.settings import AssistantSettings
     from deflectkit.settings import Settings
 
-    class _Settings(ProviderSettings, AssistantSettings, Settings):
-        pass
+    if not issubclass(Settings, ProviderSettings):  # before the lead composed the mixin
+        from assistant.settings import AssistantSettings
+
+        Settings = type("Settings", (ProviderSettings, AssistantSettings, Settings), {})  # noqa: N806
 
     def make(**overrides):
         overrides.setdefault("data_dir", tmp_path / "data")
         overrides.setdefault("llm_backoff_s", 0.01)
         overrides.setdefault("llm_backoff_max_s", 0.05)
         overrides.setdefault("local_n_threads", 1)  # 1 thread is far faster than 2 on a busy 2-core machine
-        return _Settings(_env_file=None, **overrides)
+        return Settings(_env_file=None, **overrides)
 
     return make
 

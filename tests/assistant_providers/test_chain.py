@@ -120,7 +120,7 @@ def test_kill_switch_applies_on_next_call_without_rebuilding():
     g = gen.generate(req(3))
     assert g.provider == "local" and g.fallbacks == ["openai: skipped, disabled by kill switch"]
 
-    flags["disabled_providers"] = ["openai", "local"]
+    flags["disabled_providers"] = "openai, local"  # a flags store may keep a comma string
     with pytest.raises(GenerationUnavailable, match="local: skipped, disabled"):
         gen.generate(req(4))
 
@@ -213,3 +213,16 @@ def test_context_window_leaves_room_for_the_reply():
     user = f"<sources>\n{sources}\n</sources>\n\n<ticket>\nHelp\n</ticket>"
     g = generator([a], policy=ChainPolicy(max_prompt_tokens=10_000)).generate(req(user=user))  # cap = 200 - 50
     assert "cap 150 tokens" in g.fallbacks[0]
+
+
+def test_transient_classification():
+    from langchain_core.exceptions import ModelAuthenticationError, ModelRateLimitError
+
+    from assistant.providers.errors import ProviderTimeout
+    from assistant.providers.resilience import is_transient
+
+    assert is_transient(connection_error()) and is_transient(ModelRateLimitError("slow down"))
+    assert is_transient(httpx.ConnectError("refused"))
+    assert not is_transient(ModelAuthenticationError("bad key"))
+    assert not is_transient(ProviderTimeout("local model too slow"))
+    assert not is_transient(ValueError("bad request"))

@@ -29,8 +29,11 @@ def test_unknown_provider_is_rejected(psettings):
 
 
 def test_chain_from_settings_and_per_call_override(psettings):
+    from assistant.generation import Generator
+
     s = psettings(assistant_provider="openai", llm_fallbacks=["local"])
-    assert build_generator(s).chain == ["openai", "local"]
+    gen = build_generator(s)
+    assert isinstance(gen, Generator) and gen.chain == ["openai", "local"]
     assert build_generator(s, provider="local").chain == ["local"]
     assert build_generator(psettings()).chain == [], "default is extractive: no LLM"
 

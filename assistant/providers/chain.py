@@ -1,0 +1,194 @@
+"""The resilient Generator: kill switches, daily budget, then each provider in order behind its breaker.
+
+Order per request: generation_enabled flag -> budget downgrade -> for each provider: disabled flag,
+circuit breaker, prompt cap (sources trimmed), retries on transient errors. The first text wins; every
+skip and failure before it is listed in Generation.fallbacks. If none is left, GenerationUnavailable
+(with the same reasons) tells the assistant to serve its extractive draft.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pybreaker
+
+from assistant.generation import EXTRACTIVE, Generation, GenerationRequest
+from assistant.observability import log_event, request_context, span
+from assistant.providers.budget import UsageLedger, downgrade, fit_to_budget
+from assistant.providers.errors import GenerationUnavailable, PromptTooLong, ProviderError
+from assistant.providers.registry import Provider, Reply
+from assistant.providers.resilience import Breakers, retrying
+
+log = logging.getLogger(__name__)
+
+Flags = Callable[[], dict[str, Any]]
+
+
+class EmptyCompletion(ProviderError):
+    """The model returned no text."""
+
+
+def flags_from_settings(settings: Any) -> Flags:
+    """Default flags source: read on every call, so a changed settings object applies to the next request.
+
+    A flags store (UI/feedback) can replace it: any callable returning
+    {"generation_enabled": bool, "disabled_providers": [names]} (missing keys mean enabled / none).
+    """
+    return lambda: {
+        "generation_enabled": settings.generation_enabled,
+        "disabled_providers": list(settings.llm_disabled_providers),
+    }
+
+
+def resolve_chain(primary: str, fallbacks: list[str]) -> list[str]:
+    """Primary then fallbacks, without repeats, cut at 'extractive' (the assistant's own last resort)."""
+    chain: list[str] = []
+    for name in [primary, *fallbacks]:
+        if name == EXTRACTIVE:
+            break
+        if name not in chain:
+            chain.append(name)
+    return chain
+
+
+@dataclass(frozen=True)
+class ChainPolicy:
+    max_prompt_tokens: int = 1536
+    retries: int = 2
+    backoff_s: float = 0.5
+    backoff_max_s: float = 8.0
+    breaker_fail_max: int = 3
+    breaker_reset_s: float = 60.0
+    budget_tokens: int | None = None
+    budget_cost: float | None = None
+
+    @classmethod
+    def from_settings(cls, s: Any) -> ChainPolicy:
+        return cls(s.llm_max_prompt_tokens, s.llm_retries, s.llm_backoff_s, s.llm_backoff_max_s,
+                   s.llm_breaker_fail_max, s.llm_breaker_reset_s, s.llm_daily_budget_tokens, s.llm_daily_budget_cost)
+
+
+def _reason(name: str, exc: BaseException) -> str:
+    if isinstance(exc, pybreaker.CircuitBreakerError):
+        cause = exc.__context__
+        if cause is not None and not isinstance(cause, pybreaker.CircuitBreakerError):
+            return f"{name}: failed ({type(cause).__name__}: {cause}); circuit opened"
+        return f"{name}: skipped, circuit open after repeated failures"
+    return f"{name}: failed ({type(exc).__name__}: {exc})"
+
+
+class ResilientGenerator:
+    """Implements assistant.generation.Generator. Build once and share: breakers live on the instance."""
+
+    def __init__(self, providers: list[Provider], policy: ChainPolicy, flags: Flags,
+                 ledger: UsageLedger | None = None):
+        self.providers = providers
+        self.policy = policy
+        self.flags = flags
+        self.ledger = ledger
+        self.breakers = Breakers(policy.breaker_fail_max, policy.breaker_reset_s)
+        for p in providers:
+            self.breakers[p.name].add_excluded_exception(PromptTooLong)  # the request's fault, not the provider's
+
+    @property
+    def chain(self) -> list[str]:
+        return [p.name for p in self.providers]
+
+    def status(self) -> dict[str, str]:
+        """Breaker state per provider: closed, open or half-open."""
+        return {p.name: self.breakers[p.name].current_state for p in self.providers}
+
+    def warm_up(self) -> dict[str, str]:
+        """Build and load every provider now (entry points); returns {name: 'ok' or what to fix}."""
+        out = {}
+        for p in self.providers:
+            try:
+                p.chat()
+                out[p.name] = "ok"
+            except ProviderError as e:
+                out[p.name] = str(e)
+            except Exception as e:  # noqa: BLE001 - a report, not control flow
+                out[p.name] = f"{type(e).__name__}: {e}"
+        return out
+
+    def generate(self, req: GenerationRequest) -> Generation:
+        with request_context(req.request_id), span("llm.generate", chain=self.chain, max_tokens=req.max_tokens) as s:
+            flags = self.flags() or {}
+            if not flags.get("generation_enabled", True):
+                reasons = ["generation disabled by kill switch (generation_enabled=false)"]
+                log_event(log, "llm.unavailable", reasons=reasons)
+                raise GenerationUnavailable(reasons)
+            disabled = flags.get("disabled_providers") or []
+            if isinstance(disabled, str):  # a flags store may keep "openai,local"
+                disabled = [d.strip() for d in disabled.split(",")]
+            disabled = set(disabled)
+            reasons: list[str] = []
+            for p in self._within_budget(reasons):
+                if p.name in disabled:
+                    reasons.append(f"{p.name}: skipped, disabled by kill switch")
+                    continue
+                try:
+                    gen = self._attempt(p, req, reasons)
+                except Exception as e:  # noqa: BLE001 - every failure moves on to the next provider
+                    reasons.append(_reason(p.name, e))
+                    log_event(log, "llm.provider_failed", level=logging.WARNING, provider=p.name,
+                              error=type(e).__name__)
+                    continue
+                s.set_attribute("provider", gen.provider)
+                s.set_attribute("fallbacks", len(gen.fallbacks))
+                return gen
+            log_event(log, "llm.unavailable", reasons=reasons)
+            raise GenerationUnavailable(reasons)
+
+    def _within_budget(self, reasons: list[str]) -> list[Provider]:
+        if self.ledger is None:
+            return list(self.providers)
+        breach = self.ledger.breach(self.policy.budget_tokens, self.policy.budget_cost)
+        if breach is None:
+            return list(self.providers)
+        why, is_cost = breach
+        kept, dropped = downgrade(self.chain, {p.name: p.unit_price for p in self.providers}, keep_free=is_cost)
+        reasons.extend(f"{name}: skipped, {why}" for name in dropped)
+        return [p for p in self.providers if p.name in kept]
+
+    def _cap(self, p: Provider, req: GenerationRequest) -> int:
+        cap = self.policy.max_prompt_tokens
+        if p.context_window is not None:
+            cap = min(cap, p.context_window - req.max_tokens)
+        return cap
+
+    def _attempt(self, p: Provider, req: GenerationRequest, reasons: list[str]) -> Generation:
+        with span("llm.provider", provider=p.name, model=p.model) as s:
+            t0 = time.perf_counter()
+            # An open breaker raises here at once, before any model is built or prompt counted.
+            with self.breakers[p.name].calling():
+                p.chat()  # a missing dependency or key counts as a failure: the breaker then skips it quickly
+                fitted = fit_to_budget(req.system, req.user, self._cap(p, req), p.count_tokens)
+                policy = retrying(self.policy.retries, self.policy.backoff_s, self.policy.backoff_max_s)
+                reply: Reply = policy(p.invoke, req.system, fitted.user, req.max_tokens, req.temperature)
+                if not reply.text:
+                    raise EmptyCompletion(f"{p.name} returned no text")
+            latency = time.perf_counter() - t0
+            cost = p.cost(reply.tokens_in, reply.tokens_out)
+            s.set_attributes({"tokens_in": reply.tokens_in, "tokens_out": reply.tokens_out, "cost": cost,
+                              "latency_s": round(latency, 3), "trimmed": fitted.trimmed})
+        notes = [f"{p.name}: prompt trimmed ({fitted.note})"] if fitted.trimmed else []
+        self._record(p, req, reply, cost)
+        log_event(log, "llm.call", provider=p.name, model=p.model, tokens_in=reply.tokens_in,
+                  tokens_out=reply.tokens_out, cost=cost, latency_s=round(latency, 3), trimmed=fitted.trimmed,
+                  tokens_counted=reply.counted, fallbacks=len(reasons))
+        return Generation(text=reply.text, provider=p.name, model=p.model, tokens_in=reply.tokens_in,
+                          tokens_out=reply.tokens_out, cost=cost, fallbacks=[*reasons, *notes])
+
+    def _record(self, p: Provider, req: GenerationRequest, reply: Reply, cost: float) -> None:
+        if self.ledger is None:
+            return
+        try:
+            self.ledger.record(request_id=req.request_id, provider=p.name, model=p.model,
+                               tokens_in=reply.tokens_in, tokens_out=reply.tokens_out, cost=cost)
+        except Exception as e:  # noqa: BLE001 - a ledger hiccup must not throw away a finished draft
+            log_event(log, "llm.ledger_failed", level=logging.WARNING, error=f"{type(e).__name__}: {e}")
