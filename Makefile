@@ -11,7 +11,7 @@ export HF_HUB_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 HASH := $(shell cat pyproject.toml requirements.lock 2>/dev/null | cksum | cut -d' ' -f1)
 
-.PHONY: setup setup-local run test test-fast lint bench eval lock browser-deps clean help
+.PHONY: docs setup setup-local run test test-fast lint bench eval lock browser-deps clean help
 
 help:  ## List targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -53,6 +53,9 @@ bench: setup  ## Speed figures as ratios against baselines measured in the same 
 eval: setup  ## Baselines and the default pipeline on the demo set and emanual, with an HTML report
 	$(BIN)/deflect eval baselines --dataset demo --report reports/demo.html
 	$(BIN)/deflect eval baselines --dataset emanual --report reports/emanual.html
+
+docs: setup  ## Regenerate the README's settings and command tables from the code
+	$(BIN)/python -m deflectkit.docs
 
 lock:  ## Re-pin requirements.lock from a fresh resolve of pyproject.toml
 	rm -rf /tmp/deflect-lock && $(PY) -m venv /tmp/deflect-lock
