@@ -30,17 +30,9 @@ SHOWN = ("hit@1", "hit@5", "hit@10", "recall@10", "mrr@10", "ndcg@10")
 
 
 def eval_settings():
-    """Settings with the eval fields, whether or not the EvalSettings mixin is composed yet."""
     from deflectkit.settings import Settings
-    from evals.settings import EvalSettings
 
-    if all(k in Settings.model_fields for k in EvalSettings.model_fields):
-        return Settings()
-
-    class _Settings(EvalSettings, Settings):
-        pass
-
-    return _Settings()
+    return Settings()
 
 
 def _run(dataset: str, modes: list[str], answers: bool, progress: bool):

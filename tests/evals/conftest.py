@@ -45,16 +45,6 @@ def tiny_beir(tmp_path) -> Path:
 
 
 @pytest.fixture
-def eval_settings(tmp_path):
-    """Settings with the EvalSettings fields, whether or not the lead has composed the mixin yet."""
-    from deflectkit.settings import Settings
-    from evals.settings import EvalSettings
-
-    class _Settings(EvalSettings, Settings):
-        pass
-
-    def make(**overrides):
-        overrides.setdefault("data_dir", tmp_path / "data")
-        return _Settings(_env_file=None, **overrides)
-
-    return make
+def eval_settings(make_settings):
+    """Settings (EvalSettings fields included) on a fresh data dir; keyword overrides."""
+    return make_settings

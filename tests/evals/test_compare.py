@@ -21,7 +21,7 @@ def make_run(run_id: str, ranks: list[int | None], dataset: str = "d") -> EvalRu
                    n_queries=len(queries), metrics={}, queries=queries)
 
 
-def test_bootstrap_is_seeded_and_centred():
+def test_constant_shift_gives_a_point_interval():
     rng = np.random.default_rng(0)
     a = rng.random(200)
     b = a + 0.1
@@ -29,12 +29,11 @@ def test_bootstrap_is_seeded_and_centred():
     assert low == pytest.approx(0.1) and high == pytest.approx(0.1) and p == 1.0
 
 
-
-
 def test_same_seed_same_interval():
     rng = np.random.default_rng(5)
     a, b = rng.random(100), rng.random(100)
     assert paired_bootstrap(a, b, 800, 7) == paired_bootstrap(a, b, 800, 7)
+    assert paired_bootstrap(a, b, 800, 7) != paired_bootstrap(a, b, 800, 8)
 
 
 def test_obviously_better_run_has_interval_above_zero():

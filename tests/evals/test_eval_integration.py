@@ -11,7 +11,7 @@ from evals.report import write_report
 from evals.runner import run_retrieval_eval
 from evals.store import EvalStore
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]  # ~40 s: model load and a real ingest
 
 
 @pytest.fixture
@@ -52,3 +52,24 @@ def test_ingest_evaluate_record_compare(beir_services, tmp_path):
     assert cmp.n_paired == 4
     html = write_report([bm25, hybrid], tmp_path / "r.html").read_text()
     assert html.count("data:image/png;base64,") >= 3
+
+
+def test_batched_query_vectors_match_single_queries(embedder):
+    from evals.query_vectors import BatchedQueryEmbedder
+
+    calls = []
+
+    class Counting:
+        model_id, dim = embedder.model_id, embedder.dim
+
+        def embed(self, texts):
+            calls.append(len(texts))
+            return embedder.embed(texts)
+
+    texts = ["reset my password", "  refund a payment ", "turn on two-factor"]
+    batched = BatchedQueryEmbedder(Counting(), texts)
+    got = batched.embed(["refund a payment"])
+    assert calls == [3]  # every known query in one pass
+    assert abs(got[0] - embedder.embed(["refund a payment"])[0]).max() < 1e-5
+    batched.embed(["reset my password", "something new"])
+    assert calls == [3, 1]

@@ -63,9 +63,10 @@ def test_config_dump_drops_secrets_and_hash_ignores_paths(eval_settings, tmp_pat
         openai_api_key = SecretStr("sk-1")
 
         def model_dump(self, mode):
-            return {"openai_api_key": "sk-1", "llm_token": "t", "top_k": 5}
+            return {"openai_api_key": "sk-1", "llm_token": "t", "escalation_webhook_url": "https://hooks/x",
+                    "chroma_url": "http://user:pw@host:8000", "top_k": 5}
 
-    assert config_dump(WithSecret()) == {"top_k": 5}
+    assert config_dump(WithSecret()) == {"top_k": 5, "chroma_url": "http://***@host:8000"}
 
 
 def test_git_commit_falls_back(tmp_path):

@@ -1,0 +1,122 @@
+"""`deflect ask` and `deflect calibrate`."""
+
+from __future__ import annotations
+
+from contextlib import nullcontext
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.panel import Panel
+from rich.table import Table
+
+from deflectkit.cli.common import console, err_console, print_json, progress_bars, services
+
+PROVIDERS = ("extractive", "local", "openai")
+app = typer.Typer(help="Draft replies and calibrate confidence.", no_args_is_help=True)
+
+
+def build_assistant(svc, provider: str):
+    """The Assistant over `svc`; an LLM generator only when a non-extractive provider is asked for."""
+    from assistant.errors import ProviderUnavailable
+    from assistant.pipeline import Assistant
+
+    generator = None
+    if provider != "extractive":
+        try:
+            from assistant.providers import build_generator
+        except ImportError as e:
+            raise ProviderUnavailable(
+                f"The {provider} provider is not installed here ({e}); use --provider extractive.") from e
+        generator = build_generator(svc.settings, provider)
+    return Assistant.from_services(svc, generator)
+
+
+@app.command("ask")
+def ask(
+    ticket: Annotated[str, typer.Argument(help="The ticket text (subject and body), quoted.")],
+    provider: Annotated[str | None, typer.Option(
+        "--provider", help="extractive (no LLM) | local (llama.cpp) | openai. Default: DEFLECT_ASSISTANT_PROVIDER.")] = None,
+    locale: Annotated[str | None, typer.Option(help="Only sources with this locale.")] = None,
+    source: Annotated[list[str] | None, typer.Option(help="Only sources under this prefix (repeatable).")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the Answer as JSON on stdout.")] = False,
+) -> None:
+    """Draft a cited reply to a ticket, or say why it should be escalated."""
+    from retrieval.models import Filters
+
+    svc = services()
+    provider = provider or svc.settings.assistant_provider
+    if provider not in PROVIDERS:
+        raise typer.BadParameter(f"--provider must be one of {', '.join(PROVIDERS)}, got {provider!r}")
+    assistant = build_assistant(svc, provider)
+    with err_console.status("Drafting…", spinner="dots") if not json_out else nullcontext():
+        answer = assistant.answer(ticket, Filters(locale=locale, sources=source or []), provider=provider)
+    if json_out:
+        print_json(answer.model_dump(mode="json"))
+        return
+    render_answer(answer)
+
+
+def render_answer(answer) -> None:
+    color = {"high": "green", "medium": "yellow", "low": "red"}[answer.confidence_label]
+    verdict = "[green]ANSWER[/green]" if answer.decision == "answer" else "[red]ESCALATE[/red]"
+    console.print(f"{verdict}  confidence [{color}]{answer.confidence:.2f} ({answer.confidence_label})[/{color}]"
+                  f"  [dim]provider={answer.provider} request={answer.request_id}[/dim]")
+    for r in answer.reasons:
+        console.print(f"  • {escape(r)}")
+    if answer.draft:
+        console.print(Panel(escape(answer.draft), title="Draft reply", expand=False))
+    if answer.citations:
+        t = Table(title="Sources", show_lines=False)
+        for col in ("n", "document", "section", "quote"):
+            t.add_column(col, overflow="fold")
+        for c in answer.citations:
+            section = " > ".join(c.heading_path)
+            flag = " [red](flagged: contains instructions)[/red]" if c.flagged else ""
+            t.add_row(str(c.n), escape(c.doc_id) + flag, escape(section), escape(c.quote[:200]))
+        console.print(t)
+    unsupported = [s.text for s in answer.sentences if not s.supported]
+    for s in unsupported:
+        console.print(f"[yellow]unsupported:[/yellow] {escape(s)}")
+    for kind, items in answer.guardrails.items():
+        for item in items:
+            console.print(f"[dim]guard {kind}: {escape(item)}[/dim]")
+    stages = ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in answer.timings.items())
+    console.print(f"[dim]{stages}; index v{answer.index_version}, prompt {answer.prompt_version}, "
+                  f"calibration {answer.calibration_version}[/dim]")
+
+
+@app.command("calibrate")
+def calibrate(
+    dataset: Annotated[list[str], typer.Option(
+        "--dataset", help="Labeled dataset: demo | emanual | beir:PATH (repeatable: fit on several).")],
+    seed: Annotated[int, typer.Option(help="Seed of the held-out split.")] = 13,
+    test_share: Annotated[float, typer.Option(help="Share of questions held out for the reported metrics.")] = 0.3,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the calibration (with metrics) as JSON.")] = False,
+) -> None:
+    """Fit the confidence model on labeled questions; writes <data_dir>/calibration.json."""
+    from assistant.calibration import collect, fit_calibration
+    from assistant.confidence import calibration_path, write_calibration
+
+    if not 0.0 < test_share < 1.0:
+        raise typer.BadParameter(f"--test-share must be between 0 and 1, got {test_share}")
+    svc = services()
+    rows = []
+    with progress_bars(not json_out) as cb:
+        for name in dataset:
+            rows += collect(name, svc.settings, progress=cb)
+    cal = fit_calibration(rows, seed=seed, test_share=test_share)
+    path = write_calibration(cal, calibration_path(svc.settings))
+    if json_out:
+        print_json(cal.model_dump(mode="json") | {"path": str(path)})
+        return
+    held = cal.metrics["held_out"]
+    console.print(f"Calibration [bold]{cal.version}[/bold] written to {path}")
+    console.print(f"fitted on {cal.n} questions; held out {held['n']}: ECE {held['ece']:.3f}, base rate {held['base_rate']:.2f}")
+    t = Table(title="Coverage vs accuracy (held out)")
+    for col in ("threshold", "coverage", "accuracy"):
+        t.add_column(col, justify="right")
+    for p in held["coverage_accuracy"]:
+        acc = "-" if p["accuracy"] is None else f"{p['accuracy']:.2f}"
+        t.add_row(f"{p['threshold']:.1f}", f"{p['coverage']:.2f}", acc)
+    console.print(t)

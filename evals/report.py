@@ -1,0 +1,154 @@
+"""Self-contained HTML report: metric table, per-category bars, rank histogram and, when answers
+were scored, a reliability diagram. Charts are matplotlib PNGs inlined as base64, so the file
+opens offline in any browser."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from pathlib import Path
+
+from evals.models import EvalRun
+
+TABLE_METRICS = ("hit@1", "hit@5", "hit@10", "recall@10", "mrr@10", "ndcg@10", "chunk_hit@5", "chunk_mrr@10")
+RANK_BUCKETS = ("1", "2", "3", "4-5", "6-10", ">10", "none")
+
+
+def _png(fig) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _bucket(rank: int | None) -> str:
+    if rank is None:
+        return "none"
+    if rank <= 3:
+        return str(rank)
+    return "4-5" if rank <= 5 else "6-10" if rank <= 10 else ">10"
+
+
+def _figure(width: float = 7.0, height: float = 3.4):
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)  # no display: render to memory only
+    import matplotlib.pyplot as plt
+
+    return plt.subplots(figsize=(width, height))
+
+
+def category_chart(runs: list[EvalRun], metric: str) -> str:
+    import numpy as np
+
+    cats = sorted({c for r in runs for c in r.per_category} | {"overall"}, key=lambda c: (c == "overall", c))
+    fig, ax = _figure()
+    width = 0.8 / max(len(runs), 1)
+    x = np.arange(len(cats))
+    for i, r in enumerate(runs):
+        vals = [r.metrics.get(metric, 0.0) if c == "overall" else r.per_category.get(c, {}).get(metric, 0.0)
+                for c in cats]
+        ax.bar(x + i * width - 0.4 + width / 2, vals, width, label=r.mode)
+    ax.set_xticks(x, cats)
+    ax.set_ylim(0, 1)
+    ax.set_ylabel(metric)
+    ax.set_title(f"{metric} per category")
+    ax.legend(fontsize=8)
+    return _png(fig)
+
+
+def rank_chart(runs: list[EvalRun]) -> str:
+    import numpy as np
+
+    fig, ax = _figure()
+    width = 0.8 / max(len(runs), 1)
+    x = np.arange(len(RANK_BUCKETS))
+    for i, r in enumerate(runs):
+        scored = [q for q in r.queries if q.metrics]
+        counts = [sum(1 for q in scored if _bucket(q.first_relevant_rank) == b) for b in RANK_BUCKETS]
+        ax.bar(x + i * width - 0.4 + width / 2, counts, width, label=r.mode)
+    ax.set_xticks(x, RANK_BUCKETS)
+    ax.set_xlabel("rank of the first relevant document")
+    ax.set_ylabel("queries")
+    ax.set_title("Rank distribution")
+    ax.legend(fontsize=8)
+    return _png(fig)
+
+
+def reliability_chart(bins: list[dict], ece: float | None) -> str:
+    fig, ax = _figure(4.2, 4.0)
+    ax.plot([0, 1], [0, 1], linestyle="--", color="grey", linewidth=1, label="perfect calibration")
+    if bins:
+        ax.bar([b["low"] for b in bins], [b["accuracy"] for b in bins], width=[b["high"] - b["low"] for b in bins],
+               align="edge", alpha=0.7, edgecolor="black", label="accuracy")
+        ax.plot([b["confidence"] for b in bins], [b["accuracy"] for b in bins], "o", color="black", markersize=3)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("confidence")
+    ax.set_ylabel("share correct")
+    ax.set_title(f"Reliability (ECE {ece:.3f})" if ece is not None else "Reliability")
+    ax.legend(fontsize=8)
+    return _png(fig)
+
+
+def _fmt(v) -> str:
+    return f"{v:.3f}" if isinstance(v, float) else html.escape(str(v))
+
+
+def _table(header: list[str], rows: list[list]) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{_fmt(c)}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def render_report(runs: list[EvalRun], title: str | None = None) -> str:
+    if not runs:
+        raise ValueError("render_report needs at least one run")
+    first = runs[0]
+    metrics = [m for m in TABLE_METRICS if any(m in (r.metrics | r.chunk_metrics) for r in runs)]
+    rows = [[r.mode, r.run_id, r.n_queries, *[(r.metrics | r.chunk_metrics).get(m, "–") for m in metrics]]
+            for r in runs]
+    parts = [
+        f"<h1>{html.escape(title or f'Evaluation: {first.dataset}')}</h1>",
+        f"<p>Dataset <b>{html.escape(first.dataset)}</b> · index version {first.index_version} · "
+        f"git {html.escape(first.git_commit[:12])} · {html.escape(first.created_at)} · "
+        f"embedding {html.escape(first.model_ids.get('embedding', '?'))}</p>",
+        "<h2>Metrics</h2>", _table(["mode", "run", "queries", *metrics], rows),
+        "<h2>Per category</h2>",
+    ]
+    cats = sorted({c for r in runs for c in r.per_category})
+    cat_rows = [[c, r.mode, r.per_category[c].get("n_queries", 0),
+                 *[r.per_category[c].get(m, "–") for m in ("hit@5", "mrr@10", "ndcg@10")]]
+                for c in cats for r in runs if c in r.per_category]
+    parts += [_table(["category", "mode", "queries", "hit@5", "mrr@10", "ndcg@10"], cat_rows),
+              f'<img alt="ndcg@10 per category" src="{category_chart(runs, "ndcg@10")}">',
+              f'<img alt="hit@5 per category" src="{category_chart(runs, "hit@5")}">',
+              "<h2>Rank of the first relevant document</h2>",
+              f'<img alt="rank distribution" src="{rank_chart(runs)}">']
+    for r in runs:
+        if r.answers:
+            a = r.answers
+            keys = [k for k in ("rouge_l_f1", "citation_precision", "abstention_precision", "abstention_recall",
+                                "supported_sentence_share", "ece", "cost_per_answer") if k in a]
+            parts += [f"<h2>Answers ({html.escape(r.mode)})</h2>",
+                      _table(keys, [[a[k] if a[k] is not None else "–" for k in keys]]),
+                      _table(["stage", "p50 s", "p95 s"], [[s, v["p50"], v["p95"]] for s, v in a.get("latency", {}).items()]),
+                      f'<img alt="reliability diagram" src="{reliability_chart(a.get("reliability", []), a.get("ece"))}">']
+    notes = [n for r in runs for n in r.notes]
+    if notes:
+        parts.append("<h2>Notes</h2><ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>")
+    style = ("body{font-family:system-ui,sans-serif;max-width:980px;margin:2em auto;color:#222}"
+             "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}"
+             "th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}img{max-width:100%;display:block}")
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title or first.dataset)}</title>"
+            f"<style>{style}</style></head><body>{''.join(parts)}</body></html>")
+
+
+def write_report(runs: list[EvalRun], path: Path, title: str | None = None) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_report(runs, title), encoding="utf-8")
+    return path

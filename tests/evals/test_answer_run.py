@@ -1,0 +1,45 @@
+"""The --answers glue: skipped with a note without an assistant, scored when one is there."""
+
+import sys
+import types
+
+import pytest
+
+from assistant.models import Answer, Citation
+from evals.answer_run import load_assistant_class, run_answers
+from evals.datasets import Dataset, Query
+
+pytestmark = pytest.mark.unit
+
+
+class ScriptedAssistant:
+    """Stands in for the assistant another engineer is building: cites the first relevant doc."""
+
+    def __init__(self, services):
+        self.services = services
+
+    def answer(self, ticket, filters):
+        oos = "payroll" in ticket.text
+        return Answer(request_id="r", ticket=ticket.text, draft="" if oos else "Click Refund [1].",
+                      citations=[] if oos else [Citation(n=1, chunk_id="c", doc_id="refund.md", title="R", quote="q")],
+                      confidence=0.2 if oos else 0.9, confidence_label="low" if oos else "high",
+                      decision="escalate" if oos else "answer", provider="scripted", prompt_version="p",
+                      timings={"retrieve": 0.01, "generate": 0.5})
+
+
+def test_missing_assistant_gives_a_note(monkeypatch):
+    monkeypatch.setitem(sys.modules, "assistant", types.ModuleType("assistant"))
+    cls, note = load_assistant_class()
+    assert cls is None and "assistant.Assistant is not importable" in note
+
+
+def test_run_answers_scores_every_question(tmp_path):
+    ds = Dataset(name="t", corpus=tmp_path, queries=[
+        Query(qid="1", text="how do I refund", relevant=["refund.md"], answer="Click Refund."),
+        Query(qid="2", text="do you do payroll", relevant=[], out_of_scope=True)])
+    seen = []
+    m = run_answers(ds, "svc", ScriptedAssistant, progress=lambda s, d, t: seen.append((s, d, t)))
+    assert m["n_answers"] == 2 and m["citation_precision"] == 1.0
+    assert m["abstention_precision"] == 1.0 and m["abstention_recall"] == 1.0
+    assert m["rouge_l_f1"] == pytest.approx(1.0) and m["latency"]["total"]["n"] == 2
+    assert seen[-1] == ("answers", 2, 2)
