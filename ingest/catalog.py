@@ -5,6 +5,7 @@ index versions, ingest runs. One small repository API that the pipeline, CLI and
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -46,20 +47,35 @@ MIGRATIONS = [m001_create_tables]
 
 
 class Catalog:
+    """Thread-safe: each thread gets its own SQLite connection (Streamlit reruns run in new threads)."""
+
     def __init__(self, path: Path | str):
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite_utils.Database(path)
-        self.db.enable_wal()
-        self.db.execute("PRAGMA busy_timeout = 10000")
+        self.path = path
+        self._local = threading.local()
+        self._shared: sqlite_utils.Database | None = None
         self._migrate()
 
     @classmethod
     def in_memory(cls) -> Catalog:
         obj = cls.__new__(cls)
-        obj.db = sqlite_utils.Database(memory=True)
+        obj.path = None
+        obj._local = threading.local()
+        obj._shared = sqlite_utils.Database(memory=True)
         obj._migrate()
         return obj
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        if self._shared is not None:
+            return self._shared
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = self._local.db = sqlite_utils.Database(self.path)
+            db.enable_wal()
+            db.execute("PRAGMA busy_timeout = 10000")
+        return db
 
     def _migrate(self) -> None:
         self.db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at REAL)")

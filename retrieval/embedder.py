@@ -93,8 +93,8 @@ def _weights_digest(folder: Path) -> str:
 
 def make_embedder(settings) -> Embedder:
     """One embedder per (model, backend, batch size, cache dir) per process: the model loads once."""
-    return _embedder(settings.embedding_model, settings.embedding_backend, settings.embedding_batch_size,
-                     str(settings.data_dir / "onnx"))
+    onnx_dir = str(settings.data_dir / "onnx") if settings.embedding_backend == "onnx" else ""
+    return _embedder(settings.embedding_model, settings.embedding_backend, settings.embedding_batch_size, onnx_dir)
 
 
 @functools.lru_cache(maxsize=4)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import shutil
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -42,12 +43,19 @@ class VectorStore:
         self.mode, self.root, self.host, self.port = mode, root, host, port
         self._clients: dict[int, Any] = {}
         self._http = None
+        # Chroma's client constructors share a process-wide system cache that breaks when two
+        # threads (two Streamlit sessions) create clients at once.
+        self._lock = threading.RLock()
 
     @classmethod
     def from_settings(cls, settings) -> VectorStore:
         return cls(settings.chroma_mode, settings.chroma_path, settings.chroma_host, settings.chroma_port)
 
     def _client(self, version: int):
+        with self._lock:
+            return self._client_unlocked(version)
+
+    def _client_unlocked(self, version: int):
         import chromadb
 
         if self.mode == "http":
@@ -111,7 +119,8 @@ class VectorStore:
             except Exception:  # not there: nothing to drop
                 pass
             return
-        client = self._clients.pop(version, None)
+        with self._lock:
+            client = self._clients.pop(version, None)
         if client is not None:
             with contextlib.suppress(Exception):  # best effort: the folder goes anyway
                 client.clear_system_cache()

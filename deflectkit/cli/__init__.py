@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from deflectkit.cli import eval_cmds, feedback_cmds, index_cmds, ingest_cmds
+from deflectkit.cli import ask_cmds, eval_cmds, feedback_cmds, index_cmds, ingest_cmds, ui_cmds
 from deflectkit.errors import DeflectError
 
 app = typer.Typer(
@@ -19,11 +19,14 @@ app = typer.Typer(
 )
 app.command("ingest")(ingest_cmds.ingest)
 app.command("search")(ingest_cmds.search)
+app.command("ask")(ask_cmds.ask)
+app.command("calibrate")(ask_cmds.calibrate)
 app.add_typer(index_cmds.app, name="index")
 app.add_typer(eval_cmds.app, name="eval")
 app.add_typer(feedback_cmds.users_app, name="users")
 app.add_typer(feedback_cmds.feedback_app, name="feedback")
 app.command("replay")(feedback_cmds.replay)
+app.command("ui")(ui_cmds.ui)
 app.add_typer(feedback_cmds.retention_app, name="retention")
 app.add_typer(feedback_cmds.audit_app, name="audit")
 

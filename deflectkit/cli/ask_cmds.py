@@ -67,14 +67,13 @@ def render_answer(answer) -> None:
     if answer.draft:
         console.print(Panel(escape(answer.draft), title="Draft reply", expand=False))
     if answer.citations:
-        t = Table(title="Sources", show_lines=False)
-        for col in ("n", "document", "section", "quote"):
-            t.add_column(col, overflow="fold")
+        console.print("[bold]Sources[/bold]")
         for c in answer.citations:
-            section = " > ".join(c.heading_path)
-            flag = " [red](flagged: contains instructions)[/red]" if c.flagged else ""
-            t.add_row(str(c.n), escape(c.doc_id) + flag, escape(section), escape(c.quote[:200]))
-        console.print(t)
+            section = " > ".join(h for h in c.heading_path if h != c.title)
+            flag = "  [red](flagged: contains instructions)[/red]" if c.flagged else ""
+            console.print(f"  [{c.n}] {escape(c.doc_id)}" + (f" [dim]— {escape(section)}[/dim]" if section else "") + flag,
+                          soft_wrap=True)
+            console.print(f"      [dim]{escape(c.quote[:240])}[/dim]")
     unsupported = [s.text for s in answer.sentences if not s.supported]
     for s in unsupported:
         console.print(f"[yellow]unsupported:[/yellow] {escape(s)}")

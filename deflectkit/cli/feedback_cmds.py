@@ -183,7 +183,7 @@ def make_answer_fn(cfg) -> Callable[[str], Answer]:
 
     from deflectkit.services import Services
 
-    return Assistant(Services(cfg)).answer
+    return Assistant.from_services(Services(cfg)).answer
 
 
 def replay(

@@ -1,6 +1,6 @@
 """`deflect ui`: run the Streamlit app (agent desk, admin, evaluator) on 127.0.0.1.
 
-    deflect ui --port 8501 --demo-admin      # creates user "admin" with a random password, printed once
+deflect ui --port 8501 --demo-admin      # creates user "admin" with a random password, printed once
 """
 
 from __future__ import annotations
@@ -23,11 +23,27 @@ THEME = {"theme.base": "light", "theme.primaryColor": "#2563eb"}
 
 def streamlit_command(port: int, host: str, max_upload_mb: int = 50, app: Path = APP) -> list[str]:
     """The exact command `deflect ui` runs: headless, no usage stats, bound to `host`."""
-    cmd = [sys.executable, "-m", "streamlit", "run", str(app),
-           "--server.address", host, "--server.port", str(port),
-           "--browser.gatherUsageStats", "false", "--server.headless", "true",
-           "--server.maxUploadSize", str(max_upload_mb), "--server.fileWatcherType", "none",
-           "--client.toolbarMode", "minimal"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(app),
+        "--server.address",
+        host,
+        "--server.port",
+        str(port),
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.headless",
+        "true",
+        "--server.maxUploadSize",
+        str(max_upload_mb),
+        "--server.fileWatcherType",
+        "none",
+        "--client.toolbarMode",
+        "minimal",
+    ]
     for key, value in THEME.items():
         cmd += [f"--{key}", value]
     return cmd
@@ -59,16 +75,29 @@ def ensure_demo_admin(store, reset: bool = False) -> tuple[str, str | None]:
 
 def ui(
     port: Annotated[int, typer.Option("--port", help="Port to serve on.")] = 8501,
-    host: Annotated[str, typer.Option("--host", help="Address to bind; keep 127.0.0.1 unless a proxy fronts "
-                                                     "the app.")] = "127.0.0.1",
-    provider: Annotated[Literal["extractive", "local", "openai"] | None,
-                        typer.Option("--provider", help="Who writes drafts: extractive (no LLM), local or openai.")
-                        ] = None,
-    demo_admin: Annotated[bool, typer.Option("--demo-admin", help="Create user 'admin' with a random password "
-                                                                  "(printed here) if it does not exist.")] = False,
-    reset_demo_admin: Annotated[bool, typer.Option("--reset-demo-admin", help="With --demo-admin: give the "
-                                                   "existing 'admin' a new random password.")] = False,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the command instead of running it.")] = False,
+    host: Annotated[
+        str, typer.Option("--host", help="Address to bind; keep 127.0.0.1 unless a proxy fronts the app.")
+    ] = "127.0.0.1",
+    provider: Annotated[
+        Literal["extractive", "local", "openai"] | None,
+        typer.Option("--provider", help="Who writes drafts: extractive (no LLM), local or openai."),
+    ] = None,
+    demo_admin: Annotated[
+        bool,
+        typer.Option(
+            "--demo-admin",
+            help="Create user 'admin' with a random password (printed here) if it does not exist.",
+        ),
+    ] = False,
+    reset_demo_admin: Annotated[
+        bool,
+        typer.Option(
+            "--reset-demo-admin", help="With --demo-admin: give the existing 'admin' a new random password."
+        ),
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the command instead of running it.")
+    ] = False,
 ) -> None:
     """Open the web app: agent desk, admin (ingest, versions, flags) and evaluator (dashboards, replay)."""
     from ui.services import make_settings
@@ -85,15 +114,19 @@ def ui(
         if password:
             typer.echo(f"Log in as {DEMO_ADMIN} / {password}")
         else:
-            typer.echo(f"User '{DEMO_ADMIN}' already exists: log in with the password printed when it was created. "
-                       "Forgot it? Run `deflect ui --demo-admin --reset-demo-admin` for a new one.")
+            typer.echo(
+                f"User '{DEMO_ADMIN}' already exists: log in with the password printed when it was created. "
+                "Forgot it? Run `deflect ui --demo-admin --reset-demo-admin` for a new one."
+            )
     cmd = streamlit_command(port, host, settings.ui_upload_max_mb)
     if dry_run:
         typer.echo(" ".join(cmd))
         return
     if host not in ("127.0.0.1", "localhost", "::1"):
-        err_console.print(f"[yellow]Serving on {host}: anyone who can reach it sees the sign-in page. "
-                          "Put it behind your SSO proxy (DEFLECT_TRUSTED_USER_HEADER) or keep 127.0.0.1.[/yellow]")
+        err_console.print(
+            f"[yellow]Serving on {host}: anyone who can reach it sees the sign-in page. "
+            "Put it behind your SSO proxy (DEFLECT_TRUSTED_USER_HEADER) or keep 127.0.0.1.[/yellow]"
+        )
     err_console.print(f"deflectkit UI on http://{host}:{port} (Ctrl+C to stop)")
     try:
         code = subprocess.call(cmd, env=child_env(provider))

@@ -1,0 +1,194 @@
+"""Admin page logic: re-ingest, index versions, feature flags and kill switches, escalation delivery,
+users and the audit log. Every change names the signed-in admin as the actor."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from feedback.models import AuditReport, DeliveryReport, User
+from ingest.models import IngestReport
+from ui.errors import UiError
+from ui.services import Resources
+
+Progress = Callable[[str, int, int], None]
+
+STAGE_LABELS = {
+    "scan": "Reading files",
+    "chunk": "Redacting and chunking",
+    "embed": "Embedding new text",
+    "vectors": "Writing vectors",
+    "bm25": "Building keyword index",
+}
+_SAFE_NAME = re.compile(r"[^\w.\-]+")
+
+
+# --- ingest --------------------------------------------------------------------------------------
+def folder_path(text: str) -> Path:
+    """A folder on the server to ingest; UiError if it is not one."""
+    text = (text or "").strip()
+    if not text:
+        raise UiError("Enter the path of a folder on the server, e.g. demo/helpcenter.")
+    path = Path(text).expanduser()
+    if not path.is_dir():
+        raise UiError(
+            f"No folder at {path.resolve()}: check the path (it is read on the server, not your laptop)."
+        )
+    return path
+
+
+def save_uploads(files: Iterable[tuple[str, bytes]], data_dir: Path, now: datetime | None = None) -> Path:
+    """Write uploaded files under data_dir/uploads/<UTC timestamp>/ with safe names; returns the folder."""
+    files = list(files)
+    if not files:
+        raise UiError("Choose one or more files to upload first.")
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%d-%H%M%S-%f")
+    folder = Path(data_dir) / "uploads" / stamp
+    folder.mkdir(parents=True, exist_ok=False)
+    for name, data in files:
+        # Only the base name, stripped of anything odd: an upload can never write outside its folder.
+        safe = _SAFE_NAME.sub("_", Path(name.replace("\\", "/")).name).lstrip(".") or "upload"
+        (folder / safe).write_bytes(data)
+    return folder
+
+
+def ingest(res: Resources, paths: list[Path], user: User, progress: Progress | None = None) -> IngestReport:
+    return res.services.ingest(paths, progress=progress, actor=user.name)
+
+
+def progress_text(stage: str, done: int, total: int) -> tuple[float, str]:
+    """(fraction for st.progress, label) for one progress callback."""
+    fraction = done / total if total else 1.0
+    return min(max(fraction, 0.0), 1.0), f"{STAGE_LABELS.get(stage, stage)}: {done}/{total}"
+
+
+def report_rows(report: IngestReport) -> list[dict[str, Any]]:
+    """The ingest report as one table row per count."""
+    redactions = ", ".join(f"{k} {v}" for k, v in sorted(report.redactions_by_type.items()))
+    return [
+        {"what": "added", "count": report.added},
+        {"what": "updated", "count": report.updated},
+        {"what": "unchanged", "count": report.unchanged},
+        {"what": "removed", "count": report.removed},
+        {"what": "duplicates", "count": report.duplicates},
+        {"what": "redactions" + (f" ({redactions})" if redactions else ""), "count": report.redactions},
+        {"what": "errors", "count": len(report.errors)},
+    ]
+
+
+def report_summary(report: IngestReport) -> str:
+    if report.new_version:
+        return (
+            f"Published index version {report.index_version} ({report.chunks} chunks, "
+            f"{report.embedded} newly embedded) in {report.seconds:.1f} s."
+        )
+    return f"Nothing changed: index version {report.index_version} stays active."
+
+
+# --- index versions ------------------------------------------------------------------------------
+def version_rows(res: Resources) -> list[dict[str, Any]]:
+    catalog = res.services.catalog
+    active = catalog.active_version()
+    rows = []
+    for v in reversed(catalog.versions()):
+        if v["status"] == "deleted":
+            continue
+        created = (
+            datetime.fromtimestamp(v["created_at"], UTC).strftime("%Y-%m-%d %H:%M UTC")
+            if v.get("created_at")
+            else ""
+        )
+        rows.append(
+            {
+                "version": v["version"],
+                "active": v["version"] == active,
+                "status": v["status"],
+                "created": created,
+                "documents": v.get("n_docs"),
+                "chunks": v.get("n_chunks"),
+                "embedding model": v.get("embedding_model", ""),
+            }
+        )
+    return rows
+
+
+def activate(res: Resources, version: int, user: User) -> None:
+    res.services.activate(int(version), actor=user.name)
+
+
+def rollback(res: Resources, user: User) -> int:
+    return res.services.rollback(actor=user.name)
+
+
+# --- flags ---------------------------------------------------------------------------------------
+PROVIDER_CHOICES = ("(settings default)", "extractive", "local", "openai")
+
+
+def source_choices(res: Resources) -> list[str]:
+    """Top folders and document sources of the active index, for the per-source kill switch (retrieval
+    leaves out every chunk whose source starts with a disabled entry)."""
+    catalog = res.services.catalog
+    active = catalog.active_version()
+    if active is None:
+        return []
+    sources = sorted({d["source"] for d in catalog.documents(active)})
+    folders = sorted({s.split("/")[0] + "/" for s in sources if "/" in s})
+    return folders + sources
+
+
+def set_flag(res: Resources, key: str, value: Any, user: User) -> dict[str, Any]:
+    if key == "provider" and value in (PROVIDER_CHOICES[0], ""):
+        value = None
+    return res.store.flags.set(key, value, actor=user.name)
+
+
+# --- escalations, users, audit --------------------------------------------------------------------
+def deliver(res: Resources) -> DeliveryReport:
+    return res.store.deliver_pending()
+
+
+def delivery_message(report: DeliveryReport) -> tuple[str, str]:
+    if not report.attempted:
+        return "info", "No queued escalations: everything was delivered."
+    text = f"Delivered {report.delivered} of {report.attempted}; {report.pending} still queued."
+    if report.errors:
+        return "warning", text + " Errors: " + "; ".join(report.errors[:3])
+    return "success", text
+
+
+def user_rows(res: Resources) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": u.name,
+            "role": u.role,
+            "source": u.source,
+            "password": u.has_password,
+            "disabled": u.disabled,
+            "created": u.created_at.strftime("%Y-%m-%d %H:%M") if u.created_at else "",
+        }
+        for u in res.store.users.list()
+    ]
+
+
+def add_user(res: Resources, name: str, role: str, password: str, user: User) -> User:
+    return res.store.users.add(name, role, password=password or None, actor=user.name)
+
+
+def verify_audit(res: Resources) -> AuditReport:
+    return res.store.audit.verify()
+
+
+def audit_rows(res: Resources, limit: int = 20) -> list[dict[str, Any]]:
+    return [
+        {
+            "seq": e.seq,
+            "at": e.at.strftime("%Y-%m-%d %H:%M:%S"),
+            "actor": e.actor,
+            "action": e.action,
+            "target": e.target,
+        }
+        for e in res.store.audit.entries(limit=limit)
+    ]

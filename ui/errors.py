@@ -1,0 +1,5 @@
+from deflectkit.errors import DeflectError
+
+
+class UiError(DeflectError):
+    """Something the person at the screen can fix: the message says how."""

@@ -1,0 +1,160 @@
+"""Admin: keep the knowledge base fresh and the assistant safe. Logic: ui/admin.py."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from feedback.settings import Role
+from feedback.users import ROLES, can
+from ui import admin, runtime
+
+user = runtime.require("ingest")
+res = runtime.resources()
+
+runtime.header("Admin", "Keep the knowledge base fresh and the assistant safe.")
+kb, versions, flags, escalations, users, audit = st.tabs(
+    ["Knowledge base", "Index versions", "Flags & kill switches", "Escalations", "Users", "Audit log"]
+)
+
+with kb:
+    st.subheader("Re-ingest the help center")
+    st.caption(
+        "Changed articles are re-embedded, unchanged ones reused; a new index version goes live when done."
+    )
+    source = st.radio("Source", ["Folder on the server", "Upload files"], horizontal=True)
+    paths = None
+    if source == "Folder on the server":
+        folder = st.text_input("Folder", placeholder="demo/helpcenter")
+        start = st.button("Ingest folder", type="primary", icon=":material/sync:")
+        if start:
+            with runtime.shown_errors("Checking the folder"):
+                paths = [admin.folder_path(folder)]
+    else:
+        files = st.file_uploader(
+            "Markdown, HTML, text, PDF or JSONL export files",
+            accept_multiple_files=True,
+            type=["md", "markdown", "html", "htm", "txt", "pdf", "json", "jsonl"],
+        )
+        if st.button("Ingest uploaded files", type="primary", icon=":material/upload:"):
+            with runtime.shown_errors("Saving the uploads"):
+                paths = [
+                    admin.save_uploads(((f.name, f.getvalue()) for f in files or []), res.settings.data_dir)
+                ]
+    if paths:
+        bar = st.progress(0.0, text="Starting…")
+        with runtime.shown_errors("Ingest"):
+            report = admin.ingest(
+                res, paths, user, progress=lambda s, d, t: bar.progress(*admin.progress_text(s, d, t))
+            )
+            bar.progress(1.0, text="Done")
+            st.session_state["ingest_report"] = report
+    if report := st.session_state.get("ingest_report"):
+        st.success(admin.report_summary(report), icon=":material/check_circle:")
+        st.dataframe(admin.report_rows(report), hide_index=True, width=420)
+        if report.errors:
+            st.warning(f"{len(report.errors)} file(s) could not be read:")
+            st.dataframe([e.model_dump() for e in report.errors], hide_index=True)
+
+with versions:
+    st.subheader("Index versions")
+    rows = admin.version_rows(res)
+    if not rows:
+        st.info("No index yet: ingest a folder on the Knowledge base tab.")
+    else:
+        st.dataframe(
+            rows, hide_index=True, column_config={"active": st.column_config.CheckboxColumn("active")}
+        )
+        ready = [r["version"] for r in rows if r["status"] == "ready" and not r["active"]]
+        pick, go, back = st.columns([2, 1, 1], vertical_alignment="bottom")
+        chosen = pick.selectbox("Version to activate", ready, index=None, placeholder="Pick a ready version")
+        if go.button("Activate", disabled=chosen is None, icon=":material/play_arrow:", width="stretch"):
+            with runtime.shown_errors("Activating"):
+                admin.activate(res, chosen, user)
+                st.rerun()
+        if back.button(
+            "Roll back",
+            icon=":material/undo:",
+            width="stretch",
+            help="Activate the newest ready version older than the active one.",
+        ):
+            with runtime.shown_errors("Rolling back"):
+                st.toast(f"Rolled back to version {admin.rollback(res, user)}")
+                st.rerun()
+
+with flags:
+    st.subheader("Feature flags and kill switches")
+    st.caption("Changes apply to the very next draft, in every session; no restart. Each change is audited.")
+    current = res.store.flags.get_all()
+    on = st.toggle(
+        "LLM generation",
+        value=current["generation_enabled"],
+        help="Off = kill switch: drafts are built extractively from the sources, no model is called.",
+    )
+    if on != current["generation_enabled"]:
+        with runtime.shown_errors("Setting the flag"):
+            admin.set_flag(res, "generation_enabled", on, user)
+            st.rerun()
+    choices = list(admin.PROVIDER_CHOICES)
+    now = current["provider"] if current["provider"] in choices else choices[0]
+    provider = st.selectbox(
+        "Provider",
+        choices,
+        index=choices.index(now),
+        help="Who writes drafts; extractive = no model, sentences taken from the sources.",
+    )
+    if (None if provider == choices[0] else provider) != current["provider"]:
+        with runtime.shown_errors("Setting the flag"):
+            admin.set_flag(res, "provider", provider, user)
+            st.rerun()
+    options = sorted(set(admin.source_choices(res)) | set(current["disabled_sources"]))
+    disabled = st.multiselect(
+        "Sources the assistant must not cite",
+        options,
+        default=current["disabled_sources"],
+        help="Folders (ending in /) or single documents, e.g. an outdated article.",
+    )
+    if st.button("Save disabled sources", disabled=sorted(disabled) == sorted(current["disabled_sources"])):
+        with runtime.shown_errors("Setting the flag"):
+            admin.set_flag(res, "disabled_sources", disabled, user)
+            st.rerun()
+
+with escalations:
+    st.subheader("Escalation webhook")
+    pending = res.store.list_outbox("pending")
+    st.metric("Queued escalations", len(pending))
+    if st.button("Deliver queued escalations", icon=":material/send:"):
+        with runtime.shown_errors("Delivering"):
+            level, text = admin.delivery_message(admin.deliver(res))
+            getattr(st, level)(text)
+    if pending:
+        st.dataframe(
+            [
+                p.model_dump(include={"escalation_id", "attempts", "last_error", "created_at"})
+                for p in pending
+            ],
+            hide_index=True,
+        )
+
+with users:
+    st.subheader("Users")
+    st.dataframe(admin.user_rows(res), hide_index=True)
+    if can(user, "users"):
+        with st.form("add_user", clear_on_submit=True):
+            name_col, role_col = st.columns(2)
+            name = name_col.text_input("Name")
+            role: Role = role_col.selectbox("Role", ROLES)
+            password = st.text_input("Password (leave empty for SSO-only accounts)", type="password")
+            if st.form_submit_button("Add user", icon=":material/person_add:"):
+                with runtime.shown_errors("Adding the user"):
+                    added = admin.add_user(res, name, role, password, user)
+                    st.success(f"Added {added.name} ({added.role}).")
+
+with audit:
+    st.subheader("Audit log")
+    if st.button("Verify the hash chain", icon=":material/verified_user:"):
+        report = admin.verify_audit(res)
+        if report.ok:
+            st.success(f"Audit log intact: {report.rows} rows, head hash {report.head_hash[:16]}…")
+        else:
+            st.error("Audit log was tampered with: " + "; ".join(p.detail for p in report.problems))
+    st.dataframe(admin.audit_rows(res), hide_index=True)
