@@ -87,7 +87,9 @@ class OnnxEmbedder:
         try:
             session = _session(self.onnx_path, self.threads)
         except Exception as e:  # a file from another exporter version, or damaged on disk: make it again
-            log.warning("re-exporting unusable ONNX file", extra={"path": str(self.onnx_path), "error": str(e)})
+            log.warning(
+                "re-exporting unusable ONNX file", extra={"path": str(self.onnx_path), "error": str(e)}
+            )
             ensure_exported(self.model_dir, self.export_dir, quantize=self.quantize, force=True)
             session = _session(self.onnx_path, self.threads)
         return session
@@ -121,7 +123,10 @@ def ensure_exported(model_dir: Path, export_dir: Path, *, quantize: bool, force:
     if force or not fp32.exists():
         started = time.perf_counter()
         _atomic_write(fp32, lambda tmp: _export_fp32(model_dir, tmp))
-        log.info("exported ONNX model", extra={"path": str(fp32), "seconds": round(time.perf_counter() - started, 1)})
+        log.info(
+            "exported ONNX model",
+            extra={"path": str(fp32), "seconds": round(time.perf_counter() - started, 1)},
+        )
     if not quantize:
         return fp32
     int8 = export_dir / "model.int8.onnx"
@@ -175,19 +180,42 @@ def _export_fp32(model_dir: Path, out: Path) -> None:
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # tracer chatter about Python control flow on shapes
         torch.onnx.export(
-            Pooled(encoder), (ids, mask, torch.zeros_like(ids)), str(out),
-            input_names=list(INPUTS), output_names=[OUTPUT], dynamic_axes=axes,
-            opset_version=OPSET, do_constant_folding=True,
+            Pooled(encoder),
+            (ids, mask, torch.zeros_like(ids)),
+            str(out),
+            input_names=list(INPUTS),
+            output_names=[OUTPUT],
+            dynamic_axes=axes,
+            opset_version=OPSET,
+            do_constant_folding=True,
             dynamo=False,  # the dynamo exporter needs onnxscript; the TorchScript one is enough here
         )
 
 
 def _quantize(fp32: Path, out: Path) -> None:
+    """int8 weights for the MatMuls, one scale per output channel.
+
+    Measured against the torch vectors on the demo chunks: per-tensor scales give cosine 0.96 mean
+    (0.92 min), per-channel 0.993 (0.984 min); quantising the embedding Gather too saves 36 MB
+    but drops the min to 0.973, for no speed gain.
+    """
     try:
         from onnxruntime.quantization import QuantType, quantize_dynamic
+        from onnxruntime.quantization.shape_inference import quant_pre_process
     except ImportError as e:
-        raise RetrievalError(f"int8 quantisation needs {e.name}: run `make setup` (or `pip install onnx`).") from e
-    quantize_dynamic(str(fp32), str(out), weight_type=QuantType.QInt8)
+        raise RetrievalError(
+            f"int8 quantisation needs {e.name}: run `make setup` (or `pip install onnx`)."
+        ) from e
+    # The pre-processing pass changes no number here, but quantize_dynamic warns through the root
+    # logger without it, and that configures logging for the whole process.
+    pre = out.with_name(out.name + ".pre.onnx")
+    try:
+        quant_pre_process(str(fp32), str(pre), skip_symbolic_shape=True)
+        quantize_dynamic(
+            str(pre), str(out), weight_type=QuantType.QInt8, per_channel=True, op_types_to_quantize=["MatMul"]
+        )
+    finally:
+        pre.unlink(missing_ok=True)
 
 
 def _session(path: Path, threads: int):
@@ -198,6 +226,9 @@ def _session(path: Path, threads: int):
     opts.inter_op_num_threads = 1
     opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     opts.log_severity_level = 3  # warnings about unused initializers are noise here
+    # Idle threads sleep instead of spinning: on a busy 2-core machine spinning only steals CPU
+    # (single-query p95 42 ms without, 60 ms with, measured at load average 7).
+    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
     session = ort.InferenceSession(str(path), sess_options=opts, providers=["CPUExecutionProvider"])
     names = ({i.name for i in session.get_inputs()}, [o.name for o in session.get_outputs()])
     if names != (set(INPUTS), [OUTPUT]):
@@ -210,7 +241,9 @@ def _load_tokenizer(model_dir: Path, max_seq_length: int):
 
     path = model_dir / "tokenizer.json"
     if not path.exists():
-        raise EmbeddingModelMissing(f"{model_dir} has no tokenizer.json; the ONNX backend needs the fast tokenizer.")
+        raise EmbeddingModelMissing(
+            f"{model_dir} has no tokenizer.json; the ONNX backend needs the fast tokenizer."
+        )
     tokenizer = Tokenizer.from_file(str(path))
     # tokenizer.json ships fixed 128-token padding/truncation; sentence-transformers truncates at
     # max_seq_length and pads per batch, which `_pad` does.
@@ -244,11 +277,15 @@ def _pipeline_config(model_dir: Path) -> dict:
     if not pooling.get("pooling_mode_mean_tokens") or any(
         v for k, v in pooling.items() if k.startswith("pooling_mode_") and k != "pooling_mode_mean_tokens"
     ):
-        raise EmbeddingModelMissing(f"The ONNX backend supports mean pooling only; {model_dir} pools with {pooling}.")
+        raise EmbeddingModelMissing(
+            f"The ONNX backend supports mean pooling only; {model_dir} pools with {pooling}."
+        )
     sbert = _read_json(model_dir / "sentence_bert_config.json", default={})
     hidden = _read_json(model_dir / "config.json", default={})
     if sbert.get("do_lower_case"):
-        raise EmbeddingModelMissing(f"{model_dir} asks for do_lower_case, which the ONNX backend does not apply.")
+        raise EmbeddingModelMissing(
+            f"{model_dir} asks for do_lower_case, which the ONNX backend does not apply."
+        )
     return {
         "dim": int(pooling.get("word_embedding_dimension") or hidden["hidden_size"]),
         "max_seq_length": int(sbert.get("max_seq_length") or hidden.get("max_position_embeddings", 512)),

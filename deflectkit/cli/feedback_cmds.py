@@ -44,15 +44,8 @@ ProviderOpt = Annotated[str | None, typer.Option("--provider", help="Only answer
 
 def settings():
     from deflectkit.settings import Settings
-    from feedback.settings import FeedbackSettings
 
-    if issubclass(Settings, FeedbackSettings):
-        return Settings()
-
-    class _Settings(FeedbackSettings, Settings):  # until the lead composes FeedbackSettings into Settings
-        pass
-
-    return _Settings()
+    return Settings()
 
 
 def open_store(cfg=None) -> FeedbackStore:
@@ -180,7 +173,6 @@ def audit_verify(json_out: JsonOpt = False) -> None:
 def make_answer_fn(cfg) -> Callable[[str], Answer]:
     """The current pipeline. Imported lazily: the assistant is heavy and optional for the other commands."""
     from assistant.pipeline import Assistant
-
     from deflectkit.services import Services
 
     return Assistant.from_services(Services(cfg)).answer

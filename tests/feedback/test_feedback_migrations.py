@@ -40,9 +40,7 @@ def test_feedback_db_setting_resolves_under_data_dir(tmp_path):
     from deflectkit.settings import Settings
     from feedback.settings import FeedbackSettings
 
-    class S(FeedbackSettings, Settings):
-        pass
-
+    S = Settings
     assert S(_env_file=None, data_dir=tmp_path).feedback_db_path == tmp_path / "feedback.db"
     assert S(_env_file=None, data_dir=tmp_path, feedback_db="/srv/fb.db").feedback_db_path.as_posix() == "/srv/fb.db"
     assert all(f.description for f in FeedbackSettings.model_fields.values())
