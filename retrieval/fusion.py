@@ -1,14 +1,19 @@
 """Merge several rankings of the same documents into one. Pure functions over lists.
 
-`weighted_rrf` uses ranks only, so it needs no care about score scales (BM25 scores are
-unbounded, cosine similarities are not) and is the default for hybrid search.
-`min_max_fusion` keeps score gaps: a ranking that is very sure of its first hit counts for more.
+`min_max_fusion` (the default for hybrid search, through `fuse`) keeps score gaps: a ranking
+that is very sure of its first hit counts for more, and one that barely separates its
+candidates counts for little. On the e-Manual set that is what lets a weaker dense ranking
+help BM25 instead of dragging it down, which rank-only fusion did (see the README's results).
+`weighted_rrf` uses ranks only, so it needs no care about score scales.
 """
 
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
+from typing import Literal, NamedTuple, get_args
+
+FusionMethod = Literal["minmax", "rrf"]
+FUSION_METHODS: tuple[str, ...] = get_args(FusionMethod)
 
 
 class Fused(NamedTuple):
@@ -75,6 +80,29 @@ def min_max_fusion(
             scaled = (score - low) / span if span > 0 else 1.0
             totals[doc_id] = totals.get(doc_id, 0.0) + weight * scaled
     return _sorted(totals)
+
+
+def fuse(
+    method: FusionMethod,
+    scored: dict[str, list[tuple[str, float]]],
+    weights: dict[str, float] | None = None,
+    k: int = 60,
+) -> list[Fused]:
+    """Fuse scored rankings (best first) with `method`. `k` is RRF's constant, unused by minmax.
+
+    minmax scores are divided by the total weight, so they run from 0 to 1 and 1 means "best
+    in every ranking"; an id that only one ranking found can reach that ranking's share only.
+
+    >>> fuse("minmax", {"bm25": [("a", 9.0), ("b", 6.0), ("c", 3.0)], "dense": [("b", 0.8), ("c", 0.4)]})
+    [Fused(id='b', score=0.75), Fused(id='a', score=0.5), Fused(id='c', score=0.0)]
+    """
+    if method == "rrf":
+        return weighted_rrf({name: [i for i, _ in hits] for name, hits in scored.items()}, weights, k=k)
+    if method == "minmax":
+        total = sum(_resolve_weights(scored, weights).values())
+        fused = min_max_fusion(scored, weights)
+        return [Fused(i, s / total) for i, s in fused] if total > 0 else fused
+    raise ValueError(f"Unknown fusion method {method!r}; choose one of {', '.join(FUSION_METHODS)}.")
 
 
 def _resolve_weights(rankings: dict[str, object], weights: dict[str, float] | None) -> dict[str, float]:

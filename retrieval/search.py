@@ -1,4 +1,4 @@
-"""Hybrid search over the active index version: BM25 + dense, fused with weighted RRF.
+"""Hybrid search over the active index version: BM25 + dense, fused (min-max CombSUM by default).
 
 The active version is read on every call (one indexed SQLite read), so a query that runs
 while a new version is being built is served from the old one, and the switch is seen on
@@ -14,7 +14,7 @@ from ingest.catalog import Catalog
 from retrieval.bm25 import LexicalIndex, load_lexical_index
 from retrieval.embedder import Embedder
 from retrieval.errors import NoActiveIndex, RetrievalError
-from retrieval.fusion import weighted_rrf
+from retrieval.fusion import fuse
 from retrieval.indexer import bm25_dir
 from retrieval.models import Filters, Hit, Scores, SearchMode
 from retrieval.vector import VectorStore
@@ -80,8 +80,8 @@ class HybridSearcher:
         elif mode == "dense":
             ranked = dense
         else:
-            ranked = weighted_rrf(
-                {"bm25": [c for c, _ in bm25], "dense": [c for c, _ in dense]},
+            ranked = fuse(
+                self.settings.fusion_method, {"bm25": bm25, "dense": dense},
                 {"bm25": self.settings.weight_bm25, "dense": self.settings.weight_dense},
                 k=self.settings.rrf_k,
             )

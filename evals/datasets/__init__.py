@@ -1,4 +1,4 @@
-"""Evaluation datasets: `demo`, `emanual` and `beir:PATH`, each ingested through the real pipeline
+"""Evaluation datasets: `demo`, `emanual`, `s10` and `beir:PATH`, each ingested through the real pipeline
 into its own data dir (`<data_dir>/evals/<slug>`).
 
     ds = load_dataset("emanual", settings)
@@ -70,7 +70,7 @@ def dataset_settings(ds: Dataset, settings):
 
 
 def load_dataset(spec: str, settings) -> Dataset:
-    """`demo` | `emanual` | `beir:/path/to/folder`. Non-native corpora are written as a help-center
+    """`demo` | `emanual` | `s10` | `beir:/path/to/folder`. Non-native corpora are written as a help-center
     JSONL export inside the dataset's data dir, ready for `dataset_services`."""
     from evals.datasets.export import write_export
 
@@ -85,6 +85,11 @@ def load_dataset(spec: str, settings) -> Dataset:
 
         rows, records = load_emanual(datasets_dir(settings))
         name = "emanual"
+    elif spec == "s10":
+        from evals.datasets.s10 import load_s10
+
+        rows, records = load_s10(datasets_dir(settings))
+        name = "s10"
     elif spec.startswith("beir:"):
         from evals.datasets.beir import load_beir
 
@@ -92,7 +97,7 @@ def load_dataset(spec: str, settings) -> Dataset:
         rows, records = load_beir(folder)
         name = f"beir:{folder}"
     else:
-        raise DatasetNotFound(f"Unknown dataset {spec!r}: use demo, emanual or beir:/path/to/beir-folder.")
+        raise DatasetNotFound(f"Unknown dataset {spec!r}: use demo, emanual, s10 or beir:/path/to/beir-folder.")
     if not records:
         raise EvalError(f"Dataset {name} has no documents to index.")
     corpus = write_export(records, dataset_data_dir(name, settings) / "corpus" / f"{dataset_slug(name)}.jsonl")
