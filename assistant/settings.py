@@ -21,7 +21,9 @@ class AssistantSettings(BaseModel):
 
     # --- retrieval and context
     answer_top_k: int = Field(6, description="Hits retrieved for each ticket before context assembly.")
-    context_token_budget: int = Field(1200, description="Approximate token budget for the numbered source blocks.")
+    context_token_budget: int = Field(1500, description="Approximate token budget for the numbered source blocks.")
+    context_section_chars: int = Field(
+        1200, description="Each hit is grown into its section's neighbouring chunks up to this many characters.")
     answer_min_relevance: float = Field(
         0.2, description="Dense cosine of the best hit below which the help center is taken to have nothing on the topic.")
 
@@ -39,7 +41,9 @@ class AssistantSettings(BaseModel):
 
     # --- confidence and decision
     answer_threshold: float = Field(
-        0.5, description="Calibrated confidence below which the ticket is escalated instead of answered.")
-    confidence_high: float = Field(0.8, description="Confidence at or above which the label is 'high'.")
+        0.75, description="Calibrated confidence below which the ticket is escalated instead of answered.")
+    confidence_high: float = Field(0.9, description="Confidence at or above which the label is 'high'.")
     calibration_file: Path | None = Field(
         None, description="Calibration JSON to use; default <data_dir>/calibration.json, else the packaged default.")
+    calibration_profile: str | None = Field(
+        None, description="Which fitted dataset's base rate (intercept) to use, e.g. emanual; default the calibration's own.")

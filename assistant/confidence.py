@@ -1,0 +1,147 @@
+"""Confidence: retrieval and grounding features -> calibrated probability that the draft is correct.
+
+The model is a logistic regression on standardised features (fitted by `assistant.calibration`),
+stored as plain JSON so answering needs numpy only. "Correct" is defined in calibration.py.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from assistant.context import SourceBlock
+from assistant.errors import CalibrationError
+from assistant.models import Sentence
+from assistant.vocabulary import Vocabulary
+from retrieval.models import Hit
+from retrieval.tokenize import tokenize
+
+FEATURES = [
+    "top_fused",  # fused score of the best hit, 0-1 (1 = best in every ranking)
+    "agreement",  # how high BM25 and dense both rank the best hit: mean of 1/rank
+    "margin",  # dense cosine of the best hit minus the runner-up's (RRF margins depend on corpus size)
+    "top_dense",  # best dense cosine among the hits
+    "supported_share",  # verified sentences / draft sentences
+    "n_supporting",  # distinct chunks cited by supported sentences
+    "coverage",  # IDF-weighted share of the ticket's terms the draft (and its sources' titles) contains
+    "unknown_terms",  # share of the ticket's terms the whole help center never uses (typos forgiven)
+    "best_sentence_sim",  # cosine of the draft sentence closest to the ticket
+]
+# The direction each feature may push confidence. The fit is held to these signs so that a
+# correlation peculiar to one training set (say, more unknown words in easier benchmark questions)
+# cannot teach the model that a ticket about something the help center never mentions is a safe bet.
+SIGNS = {f: (-1 if f == "unknown_terms" else 1) for f in FEATURES}
+
+
+def _rank_score(rank: int | None) -> float:
+    return 1.0 / rank if rank else 0.0
+
+
+def features(question: str, hits: list[Hit], blocks: list[SourceBlock], sentences: list[Sentence],
+             best_sentence_sim: float, vocab: Vocabulary | None, fused_scale: float = 1.0) -> dict[str, float]:
+    """The feature vector of one answer, as a name -> value dict (ordered as FEATURES)."""
+    q_terms = set(tokenize(question))
+    top = hits[0] if hits else None
+    fused = [h.scores.fused for h in hits]
+    dense = sorted((h.scores.dense or 0.0 for h in hits), reverse=True)
+    cited = {n for s in sentences for n in s.citations}
+    answer_text = " ".join(s.text for s in sentences) + " " + " ".join(
+        f"{b.hit.title} {' '.join(b.hit.heading_path)}" for b in blocks if b.n in cited)
+    if vocab is None:  # no catalog to weigh terms by: plain term overlap
+        vocab = Vocabulary.from_texts([answer_text, question])
+    unknown = set(vocab.unknown(question))
+    feats = {
+        "top_fused": min(1.0, fused[0] * fused_scale) if fused else 0.0,
+        "agreement": (_rank_score(top.scores.bm25_rank) + _rank_score(top.scores.dense_rank)) / 2 if top else 0.0,
+        "margin": dense[0] - dense[1] if len(dense) > 1 else dense[0] if dense else 0.0,
+        "top_dense": dense[0] if dense else 0.0,
+        "supported_share": sum(s.supported for s in sentences) / len(sentences) if sentences else 0.0,
+        "n_supporting": float(len({n for s in sentences if s.supported for n in s.citations})),
+        "coverage": vocab.coverage(question, answer_text) if sentences else 0.0,
+        "unknown_terms": len(unknown & q_terms) / len(q_terms) if q_terms else 1.0,
+        "best_sentence_sim": best_sentence_sim,
+    }
+    return {k: float(feats[k]) for k in FEATURES}
+
+
+class Calibration(BaseModel):
+    """A fitted confidence model. `version` is a hash of everything else, so any refit is visible."""
+
+    features: list[str]
+    mean: list[float]
+    scale: list[float]
+    coef: list[float]
+    intercept: float = Field(description="Intercept used when answering (the `profile` help center's base rate).")
+    intercepts: dict[str, float] = Field(
+        default_factory=dict, description="Per-dataset intercepts of a joint fit (shared slopes, own base rates).")
+    profile: str = Field("", description="Dataset whose intercept is used when answering.")
+    label: str = Field("", description="What 'correct' meant when this was fitted.")
+    fitted_on: list[str] = Field(default_factory=list, description="Datasets (and splits) used for fitting.")
+    n: int = 0
+    low: list[float] = Field(default_factory=list, description="Per-feature lower clip (training range).")
+    high: list[float] = Field(default_factory=list, description="Per-feature upper clip (training range).")
+    metrics: dict = Field(default_factory=dict, description="Held-out ECE, accuracy, coverage curve.")
+    version: str = ""
+
+    def content_hash(self) -> str:
+        body = self.model_dump(exclude={"version", "metrics"})
+        return "cal-" + hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:12]
+
+    def with_version(self) -> Calibration:
+        return self.model_copy(update={"version": self.content_hash()})
+
+    def predict(self, feats: dict[str, float], dataset: str | None = None) -> float:
+        """P(correct); `dataset` picks that dataset's intercept (evaluation), else the profile's."""
+        x = np.array([feats.get(f, 0.0) for f in self.features])
+        if self.low and self.high:  # no extrapolation beyond what the fit has seen
+            x = np.clip(x, self.low, self.high)
+        z = (x - np.array(self.mean)) / np.array(self.scale)
+        logit = float(z @ np.array(self.coef) + self.intercepts.get(dataset or "", self.intercept))
+        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, logit))))
+
+
+DEFAULT_RESOURCE = "calibration_default.json"
+
+
+def read_calibration(path: Path) -> Calibration:
+    try:
+        cal = Calibration.model_validate_json(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise CalibrationError(f"Cannot read the calibration at {path}: {e}. Re-run `deflect calibrate`.") from e
+    if set(cal.features) - set(FEATURES):
+        raise CalibrationError(f"The calibration at {path} uses other features; re-run `deflect calibrate`.")
+    return cal
+
+
+def write_calibration(cal: Calibration, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(cal.with_version().model_dump_json(indent=2) + "\n", encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def calibration_path(settings) -> Path:
+    return Path(settings.calibration_file) if settings.calibration_file else Path(settings.data_dir) / "calibration.json"
+
+
+def load_calibration(settings) -> Calibration:
+    """The configured calibration file, else `<data_dir>/calibration.json`, else the packaged default."""
+    path = calibration_path(settings)
+    if path.exists():
+        return read_calibration(path)
+    if settings.calibration_file:
+        raise CalibrationError(f"DEFLECT_CALIBRATION_FILE points at {path}, which does not exist.")
+    packaged = resources.files("assistant").joinpath(DEFAULT_RESOURCE)
+    with resources.as_file(packaged) as p:
+        return read_calibration(Path(p))
+
+
+def label_for(confidence: float, threshold: float, high: float) -> str:
+    return "high" if confidence >= high else "medium" if confidence >= threshold else "low"

@@ -1,0 +1,50 @@
+"""Answer or escalate, with reasons a support agent can read at a glance."""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from retrieval.tokenize import STOPWORDS, tokenize
+
+# Words that say how a customer asks, not what about: left out of "nothing on <topic>".
+_FILLER = frozenset(
+    """hi hello hey dear thanks thank please help team question questions wondering know tell need want like
+    able possible way get use using offer offers support supports provide provides ledgerly there anyone
+    someone something anything ok okay also still just really much many make makes can could would should
+    does do did doing done regards cheers best kind""".split()  # noqa: SIM905 - reads as text
+)
+
+
+class Decision(NamedTuple):
+    decision: str  # "answer" | "escalate"
+    reasons: list[str]
+
+
+def topic_of(question: str, missing: set[str] | None = None, limit: int = 4) -> str:
+    """A few content words of the ticket, preferring those the help center lacks: 'payroll, employees'."""
+    words = [w for w in re.findall(r"[^\W_][\w'-]*", question) if w.lower() not in STOPWORDS | _FILLER and len(w) > 2]
+    if missing:
+        lacking = [w for w in words if set(tokenize(w)) & missing]
+        words = lacking or words
+    picked = list(dict.fromkeys(w.lower() if not w.isupper() else w for w in words))[:limit]
+    return ", ".join(picked) if picked else "this question"
+
+
+def nothing_on(question: str, missing: set[str] | None = None) -> str:
+    return f"the help center has nothing on {topic_of(question, missing)}"
+
+
+def decide(confidence: float, threshold: float, blockers: list[str], question: str,
+           missing: set[str], has_draft: bool) -> Decision:
+    """Escalate on any blocker, on an empty draft, or below the threshold; otherwise answer."""
+    reasons = list(blockers)
+    if not has_draft and not reasons:
+        reasons.append(nothing_on(question, missing))
+    if confidence < threshold:
+        reasons.append(f"confidence {confidence:.2f} is below the answer threshold {threshold:.2f}")
+        if missing and not any(r.startswith("the help center has nothing") for r in reasons):
+            reasons.append(f"the help center may have nothing on {topic_of(question, missing)}")
+    if reasons:
+        return Decision("escalate", reasons)
+    return Decision("answer", [f"confidence {confidence:.2f} meets the answer threshold {threshold:.2f}"])

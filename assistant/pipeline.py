@@ -1,0 +1,204 @@
+"""`Assistant.answer(ticket, filters) -> Answer`: the one stateless action the UI, CLI and evals call.
+
+guard (redact PII, screen) -> retrieve -> assemble (screen sources, dedupe, budget) -> generate
+(extractive, or an LLM through the providers layer) -> verify (output filters, grounding) ->
+confidence -> decision. Every stage is timed; nothing here logs ticket or draft text.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from contextlib import contextmanager
+from typing import NamedTuple
+
+from assistant import guards
+from assistant.confidence import Calibration, features, label_for, load_calibration
+from assistant.context import SourceBlock, assemble
+from assistant.decision import decide, nothing_on
+from assistant.drafting import Drafted, draft_reply
+from assistant.errors import EmptyTicket
+from assistant.expand import SectionExpander
+from assistant.extractive import render
+from assistant.grounding import SupportThresholds, Verifier, lexical_support
+from assistant.memo import MemoEmbedder
+from assistant.models import Answer, Citation, Sentence, Ticket
+from assistant.observability import log_event, request_context, span
+from assistant.prompt import PROMPT_VERSION
+from assistant.sentences import units
+from assistant.vocabulary import VocabularyCache
+from retrieval.models import Filters, Hit
+from retrieval.tokenize import tokenize
+
+log = logging.getLogger(__name__)
+
+
+class Run(NamedTuple):
+    answer: Answer
+    features: dict[str, float]
+
+
+class Assistant:
+    def __init__(self, settings, searcher, embedder, redactor, generator=None, calibration: Calibration | None = None):
+        if not 0.0 <= settings.answer_threshold <= 1.0:
+            raise ValueError(f"answer_threshold must be between 0 and 1, got {settings.answer_threshold}")
+        if settings.answer_top_k <= 0:
+            raise ValueError(f"answer_top_k must be greater than 0, got {settings.answer_top_k}")
+        self.settings, self.searcher, self.redactor = settings, searcher, redactor
+        self.embedder = embedder if isinstance(embedder, MemoEmbedder) else MemoEmbedder(embedder)
+        self.generator = generator
+        self.calibration = calibration or load_calibration(settings)
+        self.vocabulary = VocabularyCache(getattr(searcher, "catalog", None))
+        self.expander = SectionExpander(getattr(searcher, "catalog", None), settings.context_section_chars)
+        self.verifier = Verifier(self.embedder, SupportThresholds(settings.support_lexical_threshold,
+                                                             settings.support_semantic_threshold))
+
+    @classmethod
+    def from_services(cls, services, generator=None) -> Assistant:
+        from ingest.redact import Redactor
+
+        return cls(services.settings, services.searcher, services.embedder, Redactor(), generator)
+
+    def answer(self, ticket: str | Ticket, filters: Filters | None = None, provider: str | None = None) -> Answer:
+        return self.run(ticket, filters, provider).answer
+
+    def run(self, ticket: str | Ticket, filters: Filters | None = None, provider: str | None = None) -> Run:
+        """The Answer plus the confidence features behind it (calibration fits on these)."""
+        text = (ticket.text if isinstance(ticket, Ticket) else (ticket or "")).strip()
+        if not text:
+            raise EmptyTicket()
+        with request_context(uuid.uuid4().hex) as rid, span("assistant.answer"):
+            return self._run(rid, text, filters, provider or self.settings.assistant_provider)
+
+    def _run(self, rid: str, raw: str, filters: Filters | None, provider: str) -> Run:
+        s, timings, guardrails = self.settings, {}, {}
+        with _timed(timings, "guard"):
+            redacted, counts = self.redactor.redact(raw)
+            question = guards.strip_hidden(redacted).strip() or redacted
+            if counts:
+                guardrails["pii"] = [f"{k}: {v} redacted" for k, v in counts.items()]
+            ticket_findings = guards.screen(redacted)
+            if ticket_findings:
+                guardrails["ticket"] = [str(f) for f in ticket_findings]
+        blockers = []
+        if any(f.severe for f in ticket_findings):
+            blockers.append("the ticket contains instructions aimed at the assistant; a person should handle it")
+
+        with _timed(timings, "retrieve"):
+            hits = self.searcher.search(question, k=s.answer_top_k, filters=filters)
+        with _timed(timings, "assemble"):
+            blocks = self._blocks(hits, guardrails)
+        version = hits[0].index_version if hits else _safe_version(self.searcher)
+        relevant = bool(blocks) and max((h.scores.dense or 0.0) for h in hits) >= s.answer_min_relevance
+
+        drafted = Drafted([], [], "extractive")
+        if relevant:
+            with _timed(timings, "generate"):
+                drafted = draft_reply(question, blocks, self.embedder, s, self.generator, provider, rid,
+                                      allow_llm=not blockers)
+            blockers += drafted.blockers
+            if drafted.notes:
+                guardrails["generation"] = drafted.notes
+            if drafted.output:
+                guardrails["output"] = drafted.output
+        with _timed(timings, "verify"):
+            sentences = self._verify(drafted, blocks, guardrails)
+        with _timed(timings, "confidence"):
+            vocab = self.vocabulary.get(version)
+            unknown = vocab.unknown(question) if vocab is not None else []
+            feats = features(question, hits, blocks, sentences, drafted.best_sim, vocab, _fused_scale(s))
+            conf = round(self.calibration.predict(feats, s.calibration_profile), 4) if sentences else 0.0
+        missing = set(unknown) or set(tokenize(question)) - set(tokenize(" ".join(f"{h.title} {h.text}" for h in hits)))
+        if not relevant:
+            blockers.append(nothing_on(question, missing))
+        decision = decide(conf, s.answer_threshold, blockers, question, missing, bool(sentences))
+        answer = self._answer(rid, question, sentences, blocks, conf, decision, drafted, timings, guardrails, version)
+        log_event(log, "assistant.answer", decision=answer.decision, confidence=conf, provider=answer.provider,
+                  sentences=len(sentences), citations=len(answer.citations), index_version=version,
+                  total_s=answer.timings.get("total"))
+        return Run(answer, feats)
+
+    def _blocks(self, hits: list[Hit], guardrails: dict) -> list[SourceBlock]:
+        passages = self.expander.passages(hits)
+        texts, findings = {}, {}
+        for h in hits:
+            texts[h.chunk_id], found = guards.sanitize_source(passages[h.chunk_id].text)
+            if found:
+                findings[h.chunk_id] = found
+        sections = {cid: p.key for cid, p in passages.items()}
+        blocks = assemble(hits, texts, self.settings.context_token_budget, self.settings.answer_top_k, sections)
+        for b in blocks:
+            if b.hit.chunk_id in findings:
+                b.flagged, b.findings = True, [str(f) for f in findings[b.hit.chunk_id]]
+                guardrails.setdefault("sources", []).extend(f"{b.doc_id}: {f}" for f in b.findings)
+        return blocks
+
+    def _verify(self, drafted: Drafted, blocks: list[SourceBlock], guardrails: dict) -> list[Sentence]:
+        if not drafted.sentences:
+            return []
+        sentences = self.verifier.verify(drafted.sentences, blocks)
+        if drafted.extractive_fallback is not None and sentences:
+            share = sum(x.supported for x in sentences) / len(sentences)
+            if share < self.settings.support_min_share:
+                guardrails.setdefault("grounding", []).append(
+                    f"LLM draft replaced by the extractive draft: {share:.0%} of its sentences are supported "
+                    f"(minimum {self.settings.support_min_share:.0%})")
+                drafted.switch_to_fallback()
+                sentences = self.verifier.verify(drafted.sentences, blocks)
+        unsupported = [x.text for x in sentences if not x.supported]
+        if unsupported:
+            guardrails.setdefault("grounding", []).append(f"{len(unsupported)} sentence(s) not supported by their citations")
+        return sentences
+
+    def _answer(self, rid, question, sentences, blocks, conf, decision, drafted, timings, guardrails, version) -> Answer:
+        s = self.settings
+        by_n = {b.n: b for b in blocks}
+        order = list(dict.fromkeys(n for x in sentences for n in x.citations if n in by_n))
+        renumber = {old: new for new, old in enumerate(order, 1)}
+        sentences = [x.model_copy(update={"citations": [renumber[n] for n in x.citations if n in renumber]})
+                     for x in sentences]
+        citations = [_citation(renumber[n], by_n[n], [x.text for x in sentences if renumber[n] in x.citations])
+                     for n in order]
+        draft = render([(x.text, x.citations) for x in sentences], drafted.kinds, s.answer_greeting) if sentences else ""
+        timings["total"] = round(sum(timings.values()), 4)
+        return Answer(
+            request_id=rid, ticket=question, draft=draft, citations=citations, sentences=sentences,
+            confidence=conf, confidence_label=label_for(conf, s.answer_threshold, s.confidence_high),
+            decision=decision.decision, reasons=decision.reasons, timings=timings,
+            tokens_in=drafted.tokens_in, tokens_out=drafted.tokens_out, cost=drafted.cost,
+            provider=drafted.provider, model=drafted.model, prompt_version=PROMPT_VERSION, index_version=version,
+            calibration_version=self.calibration.version, cached=drafted.cached, guardrails=guardrails,
+        )
+
+
+def _citation(n: int, block: SourceBlock, cited: list[str]) -> Citation:
+    """The quote is the passage's own units that best support each cited sentence, in passage order."""
+    h = block.hit
+    passage = units(block.text)
+    picks = {max(passage, key=lambda u: lexical_support(c, u.text)) for c in cited} if passage else set()
+    quote = " ".join(u.text for u in sorted(picks, key=lambda u: u.index)) or block.text[:300]
+    return Citation(n=n, chunk_id=h.chunk_id, doc_id=h.doc_id, title=h.title, url=h.url, quote=quote,
+                    heading_path=h.heading_path, flagged=block.flagged)
+
+
+def _fused_scale(settings) -> float:
+    """What turns the best possible fused score into 1: min-max fusion is 0-1 already; RRF is not."""
+    if getattr(settings, "fusion_method", "rrf") == "minmax":
+        return 1.0
+    return (settings.rrf_k + 1) / max(1e-9, settings.weight_bm25 + settings.weight_dense)
+
+
+def _safe_version(searcher) -> int | None:
+    try:
+        return searcher.version()
+    except Exception:  # noqa: BLE001 - an answer without a version beats no answer
+        return None
+
+
+@contextmanager
+def _timed(timings: dict[str, float], stage: str):
+    start = time.perf_counter()
+    with span(f"assistant.{stage}"):
+        yield
+    timings[stage] = round(time.perf_counter() - start, 4)

@@ -1,0 +1,81 @@
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from deflectkit.cli import ask_cmds
+
+pytestmark = pytest.mark.integration
+runner = CliRunner()
+
+
+@pytest.fixture
+def cli_services(monkeypatch, slice_services):
+    """The commands build Services from the environment; hand them the session's (same data dir)."""
+    monkeypatch.setattr(ask_cmds, "services", lambda: slice_services)
+    return slice_services
+
+
+def test_ask_json_is_the_answer_contract(cli_services):
+    result = runner.invoke(ask_cmds.app, ["ask", "What is the API rate limit?", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    for field in ("request_id", "ticket", "draft", "citations", "sentences", "confidence", "confidence_label",
+                  "decision", "reasons", "timings", "provider", "prompt_version", "index_version",
+                  "calibration_version", "guardrails"):
+        assert field in data
+    assert data["provider"] == "extractive" and data["citations"][0]["doc_id"] == "articles/api-rate-limits.md"
+
+
+def test_ask_renders_draft_sources_and_confidence(cli_services):
+    result = runner.invoke(ask_cmds.app, ["ask", "What is the API rate limit?"])
+    assert result.exit_code == 0, result.output
+    assert "confidence" in result.stdout and "Sources" in result.stdout
+    assert "articles/api-rate-limits.md" in result.stdout
+
+
+def test_ask_rejects_an_unknown_provider(cli_services):
+    result = runner.invoke(ask_cmds.app, ["ask", "hi", "--provider", "gpt9"])
+    assert result.exit_code != 0 and "--provider must be one of" in result.output
+
+
+def test_ask_empty_ticket_is_an_error(cli_services):
+    from assistant.errors import EmptyTicket
+
+    result = runner.invoke(ask_cmds.app, ["ask", "  "])
+    assert isinstance(result.exception, EmptyTicket)  # deflectkit.cli.main prints it as "Error: ..."
+
+
+def _beir(folder):
+    docs = {
+        "d1": ("Refund a payment", "Open the payment and click Refund. Refunds take 5 to 10 business days."),
+        "d2": ("Reset your password", "Click Forgot password on the sign-in page. The link is valid for 60 minutes."),
+        "d3": ("Two-factor authentication", "Turn on 2FA under Settings > Security. Recovery codes are shown once."),
+        "d4": ("Invoice currencies", "Set the invoice currency before sending. Exchange rates update hourly."),
+    }
+    queries = {"q1": "how do I refund a payment", "q2": "password reset link", "q3": "turn on two-factor",
+               "q4": "invoice in euros", "q5": "how long do refunds take", "q6": "recovery codes 2FA",
+               "q7": "refund card payment", "q8": "reset link expired"}
+    # q7 and q8 are judged against the wrong article on purpose: the fit needs incorrect answers too.
+    qrels = {"q1": "d1", "q2": "d2", "q3": "d3", "q4": "d4", "q5": "d1", "q6": "d3", "q7": "d4", "q8": "d3"}
+    folder.mkdir()
+    (folder / "corpus.jsonl").write_text("".join(
+        json.dumps({"_id": k, "title": t, "text": x}) + "\n" for k, (t, x) in docs.items()))
+    (folder / "queries.jsonl").write_text("".join(json.dumps({"_id": k, "text": v}) + "\n" for k, v in queries.items()))
+    (folder / "qrels").mkdir()
+    (folder / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\n" + "".join(
+        f"{q}\t{d}\t1\n" for q, d in qrels.items()))
+    return folder
+
+
+def test_calibrate_fits_and_writes_calibration_json(tmp_path, monkeypatch, make_services):
+    svc = make_services()
+    monkeypatch.setattr(ask_cmds, "services", lambda: svc)
+    folder = _beir(tmp_path / "tiny-beir")
+    result = runner.invoke(ask_cmds.app, ["calibrate", "--dataset", f"beir:{folder}", "--json", "--test-share", "0.25"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    path = svc.settings.data_dir / "calibration.json"
+    assert data["path"] == str(path) and path.exists()
+    assert data["version"].startswith("cal-") and data["n"] == 8 and data["metrics"]["held_out"]["n"] == 2
+    assert {"ece", "coverage_accuracy"} <= set(data["metrics"]["held_out"])

@@ -1,0 +1,70 @@
+import pytest
+
+from assistant.context import SourceBlock
+from assistant.extractive import CLOSING, GREETING, Scored, best_window, extractive_draft, render
+from assistant.sentences import Unit
+from retrieval.models import Hit, Scores
+
+
+def unit(i: int, block: int = 1) -> Unit:
+    return Unit(f"Sentence {i}.", i, "sentence", block)
+
+
+@pytest.mark.unit
+def test_best_window_takes_the_strong_contiguous_run():
+    scores = [0.1, 0.9, 0.8, -0.5, 0.6]  # bridging the gap would cost more than the last unit adds
+    scored = [Scored(s, 1, unit(i), s) for i, s in enumerate(scores)]
+    got = best_window(scored, max_len=5, tau=0.3)
+    assert [s.unit.index for s in got] == [1, 2]
+
+
+@pytest.mark.unit
+def test_best_window_stays_inside_one_block_and_caps_length():
+    scored = [Scored(1.0, 1, unit(i), 1.0) for i in range(4)] + [Scored(1.0, 2, unit(i, 2), 1.0) for i in range(8)]
+    got = best_window(scored, max_len=5, tau=0.1)
+    assert len(got) == 5 and {s.block for s in got} == {2}
+
+
+@pytest.mark.unit
+def test_render_keeps_steps_as_lines_and_body_apart_from_greeting():
+    text = render([("Open Payments.", [1]), ("Click Refund.", [1]), ("It takes 5 days.", [2])],
+                  ["item", "item", "sentence"], greeting=True)
+    assert text == f"{GREETING}\n\n- Open Payments [1].\n- Click Refund [1].\nIt takes 5 days [2].\n\n{CLOSING}"
+    assert render([("A b c.", [1])], ["sentence"], greeting=False) == "A b c [1]."
+
+
+def block(n: int, title: str, text: str) -> SourceBlock:
+    hit = Hit(rank=n, chunk_id=f"c{n}", doc_id=f"{n}.md", title=title, text=text, source=f"{n}.md", score=0.0,
+              scores=Scores(), index_version=1)
+    return SourceBlock(n=n, hit=hit, text=text)
+
+
+BLOCKS = [
+    block(1, "Refund a payment", "1. Go to **Payments** and open the payment.\n2. Click **Refund**.\n"
+          "3. Choose Full refund or Partial refund.\n\nRefunds reach the card in 5 to 10 business days."),
+    block(2, "Reset your password", "Click Forgot password on the sign-in page. The link is valid for 60 minutes."),
+]
+
+
+@pytest.mark.integration
+def test_extractive_draft_answers_from_the_right_block_with_citations(embedder):
+    d = extractive_draft("how do I refund a customer", BLOCKS, embedder, max_sentences=5)
+    assert d.sentences and all(c == [1] for _, c in d.sentences)
+    assert "Click Refund [1]." in d.text and d.text.startswith(GREETING)
+    assert "Click Refund." in d.body and "[1]" not in d.body
+    assert len(d.sentences) <= 5 and d.best_similarity > 0.3
+
+
+@pytest.mark.integration
+def test_extractive_draft_is_deterministic_byte_for_byte(embedder):
+    from assistant.memo import MemoEmbedder
+
+    first = extractive_draft("password reset link expired", BLOCKS, MemoEmbedder(embedder), 3)
+    second = extractive_draft("password reset link expired", BLOCKS, MemoEmbedder(embedder), 3)
+    assert first.text.encode() == second.text.encode() and first.sentences == second.sentences
+
+
+@pytest.mark.unit
+def test_max_sentences_must_be_positive():
+    with pytest.raises(ValueError, match="max_sentences"):
+        extractive_draft("q", BLOCKS, None, max_sentences=0)
