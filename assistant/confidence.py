@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -138,9 +137,9 @@ def load_calibration(settings) -> Calibration:
         return read_calibration(path)
     if settings.calibration_file:
         raise CalibrationError(f"DEFLECT_CALIBRATION_FILE points at {path}, which does not exist.")
-    packaged = resources.files("assistant").joinpath(DEFAULT_RESOURCE)
-    with resources.as_file(packaged) as p:
-        return read_calibration(Path(p))
+    # Beside this module: importlib.resources sees `assistant` as a namespace package when a
+    # same-named folder (tests/assistant) is importable too, and then refuses to read from it.
+    return read_calibration(Path(__file__).with_name(DEFAULT_RESOURCE))
 
 
 def label_for(confidence: float, threshold: float, high: float) -> str:
