@@ -22,57 +22,7 @@ log = logging.getLogger(__name__)
 def make_settings(**overrides: Any):
     """The app's Settings (DEFLECT_* env vars), with the UI mixin even before the lead composes it in."""
     from deflectkit.settings import Settings
-    from ui.settings import UiSettings
-
-    if issubclass(Settings, UiSettings):
-        return Settings(**overrides)
-
-    class _Settings(UiSettings, Settings):  # until UiSettings is part of Settings
-        pass
-
-    return _Settings(**overrides)
-
-
-class ThreadLocalCatalog:
-    """One ingest Catalog per thread on the same file.
-
-    Streamlit runs every rerun in a new thread, and Catalog's sqlite3 connection refuses to be used from
-    a thread other than the one that opened it; a per-thread Catalog is cheap (open + migration check).
-    """
-
-    def __init__(self, path):
-        self.path = path
-        self._local = threading.local()
-
-    def _catalog(self):
-        from ingest.catalog import Catalog
-
-        cat = getattr(self._local, "catalog", None)
-        if cat is None:
-            cat = self._local.catalog = Catalog(self.path)
-        return cat
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._catalog(), name)
-
-
-_CHROMA_CLIENTS = threading.Lock()
-
-
-def locked_vector_store(settings):
-    """The VectorStore, creating Chroma clients one at a time.
-
-    Two sessions' first queries used to race inside Chroma's process-wide client cache and leave it
-    broken ("no vector collection") until a restart. Drop this once retrieval.vector locks it itself.
-    """
-    from retrieval.vector import VectorStore
-
-    class LockedVectorStore(VectorStore):
-        def _client(self, version: int):
-            with _CHROMA_CLIENTS:
-                return super()._client(version)
-
-    return LockedVectorStore.from_settings(settings)
+    return Settings(**overrides)
 
 
 @functools.cache
@@ -116,8 +66,6 @@ def build_resources(settings, warm: bool = False) -> Resources:
     """Resources over `settings`; warm=True loads the models in a background thread right away, so the
     first agent does not wait for them (the app does this; tests and scripts need not)."""
     services = Services(settings)
-    services.__dict__["catalog"] = ThreadLocalCatalog(settings.catalog_path)
-    services.__dict__["store"] = locked_vector_store(settings)
     res = Resources(settings=settings, services=services)
     if warm:
         threading.Thread(target=warm_up, args=(res,), name="deflect-warm-up", daemon=True).start()

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from ui.services import ThreadLocalCatalog, request_options
+from ui.services import request_options
 
 pytestmark = pytest.mark.unit
 
@@ -29,11 +29,11 @@ def test_disabled_sources_become_retrieval_exclusions():
     assert filters.exclude_sources == ["billing/"]
 
 
-def test_thread_local_catalog_works_from_streamlit_style_threads(tmp_path):
+def test_one_catalog_works_from_streamlit_style_threads(tmp_path):
     from ingest.catalog import Catalog
 
     Catalog(tmp_path / "catalog.db").set_active(3)
-    cat = ThreadLocalCatalog(tmp_path / "catalog.db")
+    cat = Catalog(tmp_path / "catalog.db")  # one object shared by threads, as Streamlit reruns do
     seen: list = []
     threads = [threading.Thread(target=lambda: seen.append(cat.active_version())) for _ in range(3)]
     for t in threads:
@@ -77,7 +77,7 @@ def test_first_chroma_queries_from_many_threads_do_not_break_the_client_cache(tm
     import subprocess
     import sys
 
-    from ui.services import locked_vector_store
+    from retrieval.vector import VectorStore
 
     # Written by another process, so this one opens each folder for the first time from the threads.
     roots = [tmp_path / f"chroma{i}" for i in range(3)]
@@ -88,7 +88,7 @@ def test_first_chroma_queries_from_many_threads_do_not_break_the_client_cache(tm
 
     for root in roots:
         S.chroma_path = root
-        assert first_counts_from_threads(locked_vector_store(S)) == []
+        assert first_counts_from_threads(VectorStore.from_settings(S)) == []
 
 
 @pytest.mark.integration
