@@ -9,7 +9,8 @@ DEMO := demo/helpcenter
 export DEFLECT_DATA_DIR ?= data
 export HF_HUB_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
-HASH := $(shell cat pyproject.toml requirements.lock 2>/dev/null | cksum | cut -d' ' -f1)
+# New top-level packages need a re-install too: an editable install maps the packages it saw.
+HASH := $(shell { cat pyproject.toml requirements.lock; ls -d */__init__.py; } 2>/dev/null | cksum | cut -d' ' -f1)
 
 .PHONY: docs setup setup-local run test test-fast lint bench eval lock browser-deps clean help
 
