@@ -102,6 +102,7 @@ class Assistant:
                 guardrails["generation"] = drafted.notes
             if drafted.output:
                 guardrails["output"] = drafted.output
+        timings.setdefault("generate", 0.0)
         with _timed(timings, "verify"):
             sentences = self._verify(drafted, blocks, guardrails)
         with _timed(timings, "confidence"):
@@ -110,7 +111,7 @@ class Assistant:
             feats = features(question, hits, blocks, sentences, drafted.best_sim, vocab, _fused_scale(s))
             conf = round(self.calibration.predict(feats, s.calibration_profile), 4) if sentences else 0.0
         missing = set(unknown) or set(tokenize(question)) - set(tokenize(" ".join(f"{h.title} {h.text}" for h in hits)))
-        if not relevant:
+        if not relevant or feats["unknown_terms"] >= s.scope_unknown_share:
             blockers.append(nothing_on(question, missing))
         decision = decide(conf, s.answer_threshold, blockers, question, missing, bool(sentences))
         answer = self._answer(rid, question, sentences, blocks, conf, decision, drafted, timings, guardrails, version)

@@ -23,7 +23,9 @@ class AssistantSettings(BaseModel):
     answer_top_k: int = Field(6, description="Hits retrieved for each ticket before context assembly.")
     context_token_budget: int = Field(1500, description="Approximate token budget for the numbered source blocks.")
     context_section_chars: int = Field(
-        1200, description="Each hit is grown into its section's neighbouring chunks up to this many characters.")
+        1600, description="Each hit is grown into its section's neighbouring chunks up to this many characters.")
+    scope_unknown_share: float = Field(
+        0.5, description="Share of ticket terms the help center never uses at or above which the ticket escalates as out of scope.")
     answer_min_relevance: float = Field(
         0.2, description="Dense cosine of the best hit below which the help center is taken to have nothing on the topic.")
 

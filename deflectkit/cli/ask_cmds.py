@@ -88,7 +88,8 @@ def render_answer(answer) -> None:
 @app.command("calibrate")
 def calibrate(
     dataset: Annotated[list[str], typer.Option(
-        "--dataset", help="Labeled dataset: demo | emanual | beir:PATH (repeatable: fit on several).")],
+        "--dataset", help="Labeled dataset: demo | emanual | beir:PATH. Repeatable: slopes are fitted on all, "
+        "and the first dataset's base rate is the one used when answering.")],
     seed: Annotated[int, typer.Option(help="Seed of the held-out split.")] = 13,
     test_share: Annotated[float, typer.Option(help="Share of questions held out for the reported metrics.")] = 0.3,
     json_out: Annotated[bool, typer.Option("--json", help="Print the calibration (with metrics) as JSON.")] = False,

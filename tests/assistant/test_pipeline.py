@@ -105,3 +105,9 @@ def test_llm_saying_no_answer_escalates(make_assistant, scripted):
     a = make_assistant(scripted(NO_ANSWER)).answer("How do I refund a customer?", provider="local")
     assert a.decision == "escalate" and a.draft == ""
     assert any("found no answer" in r for r in a.reasons)
+
+
+def test_ticket_mostly_about_unknown_things_escalates_as_out_of_scope(assistant):
+    a = assistant.answer("Do you have an affiliate or referral program where I earn commission?")
+    assert a.decision == "escalate"
+    assert any(r.startswith("the help center has nothing on") and "affiliate" in r for r in a.reasons), a.reasons
