@@ -120,6 +120,17 @@ def prf_dense(s: Scores, qi: int, beta: float, k: int = 3) -> np.ndarray:
     return s.chunk_vectors @ (q / np.linalg.norm(q))
 
 
+def adaptive_weights(s: Scores, qi: int, gamma: float = 1.0) -> dict[str, float]:
+    """Query-adaptive weights: a retriever whose top hit stands out of its top 50 (z-score) gets
+    more of the weight for this query; gamma 0 gives the shipped 1 : 0.7."""
+    z = {}
+    for name in ("bm25", "dense"):
+        top = np.sort(getattr(s, name)[qi])[::-1][:CANDIDATES]
+        z[name] = max((top[0] - top.mean()) / (top.std() + 1e-9), 1e-9)
+    total = sum(z.values())
+    return {n: base * 2 * (z[n] / total) ** gamma for n, base in (("bm25", 1.0), ("dense", 0.7))}
+
+
 Variant = Callable[[Scores, int], list[str]]
 
 
@@ -134,6 +145,8 @@ def variants() -> dict[str, Variant]:
         "document-level max fusion": lambda s, qi: doc_max_fusion(s, qi, {"bm25": 1.0, "dense": 0.7}),
         "sentence max-sim instead of chunk vector": chunk_fusion(bm25=1.0, sentence=0.7),
         "chunk + sentence vectors (0.35 each)": chunk_fusion(bm25=1.0, dense=0.35, sentence=0.35),
+        "query-adaptive weights (top-1 z-score)": lambda s, qi: doc_order(fused(
+            {"bm25": s.bm25[qi], "dense": s.dense[qi]}, adaptive_weights(s, qi)), s.docs_of),
         "dense pseudo-relevance feedback (beta 0.6)": lambda s, qi: doc_order(fused(
             {"bm25": s.bm25[qi], "dense": prf_dense(s, qi, 0.6)}, {"bm25": 1.0, "dense": 0.7}), s.docs_of),
     }
