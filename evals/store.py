@@ -5,11 +5,11 @@ holding everything, per-query results included."""
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import sqlite_utils
 
+from deflectkit.migrations import run_migrations
 from evals.errors import RunNotFound
 from evals.models import EvalRun
 
@@ -43,13 +43,7 @@ class EvalStore:
         self._migrate()
 
     def _migrate(self) -> None:
-        self.db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at REAL)")
-        done = {r[0] for r in self.db.execute("SELECT name FROM _migrations").fetchall()}
-        for m in MIGRATIONS:
-            if m.__name__ not in done:
-                with self.db.conn:
-                    m(self.db)
-                    self.db["_migrations"].insert({"name": m.__name__, "applied_at": time.time()})
+        run_migrations(self.db, MIGRATIONS)
 
     def json_path(self, run_id: str) -> Path:
         return self.runs_dir / f"{run_id}.json"

@@ -1,15 +1,14 @@
-"""Numbered schema migrations (the simonw/llm pattern): each runs once, recorded in _migrations.
-
-Never edit a migration that has shipped; add the next number instead.
+"""The feedback store's numbered schema migrations, applied by deflectkit.migrations (each runs once,
+recorded in _migrations). Never edit a migration that has shipped; add the next number instead.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 import sqlite_utils
 
+from deflectkit.migrations import run_migrations
 from feedback.db import Connections
 
 TEXT_COLUMNS = {"redacted_at": str}
@@ -94,16 +93,4 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
 def migrate(conns: Connections) -> list[str]:
     """Apply pending migrations; safe to call from many processes at once. Returns the names applied now."""
     conns.enable_wal()
-
-    def run(db: sqlite_utils.Database) -> list[str]:
-        db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at REAL)")
-        done = {r[0] for r in db.execute("SELECT name FROM _migrations").fetchall()}
-        applied = []
-        for m in MIGRATIONS:
-            if m.__name__ not in done:
-                m(db)
-                db["_migrations"].insert({"name": m.__name__, "applied_at": time.time()})
-                applied.append(m.__name__)
-        return applied
-
-    return conns.write(run)
+    return run_migrations(conns.db, MIGRATIONS, write=conns.write)

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import sqlite_utils
 
+from deflectkit.migrations import run_migrations
 from ingest.models import Chunk, Document
 
 
@@ -78,13 +79,7 @@ class Catalog:
         return db
 
     def _migrate(self) -> None:
-        self.db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at REAL)")
-        done = {r[0] for r in self.db.execute("SELECT name FROM _migrations").fetchall()}
-        for m in MIGRATIONS:
-            if m.__name__ not in done:
-                with self.db.conn:
-                    m(self.db)
-                    self.db["_migrations"].insert({"name": m.__name__, "applied_at": time.time()})
+        run_migrations(self.db, MIGRATIONS)
 
     # --- state -------------------------------------------------------------------------------
     def active_version(self) -> int | None:

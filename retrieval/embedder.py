@@ -48,6 +48,7 @@ class SentenceTransformerEmbedder:
         if batch_size <= 0:
             raise ValueError(f"batch_size must be greater than 0, got {batch_size}")
         self.model_dir = resolve_model_dir(model)
+        # Shared with the ONNX fp32 backend on purpose (same vectors; see OnnxEmbedder).
         self.model_id = f"{model}@{_weights_digest(self.model_dir)}"
         self.batch_size = batch_size
         self._model = None
@@ -92,15 +93,17 @@ def _weights_digest(folder: Path) -> str:
 
 
 def make_embedder(settings) -> Embedder:
-    """One embedder per (model, backend, batch size, cache dir) per process: the model loads once."""
-    onnx_dir = str(settings.data_dir / "onnx") if settings.embedding_backend == "onnx" else ""
-    return _embedder(settings.embedding_model, settings.embedding_backend, settings.embedding_batch_size, onnx_dir)
+    """One embedder per (model, backend, batch size, ONNX cache) per process: the model loads once.
+
+    The ONNX export lives in settings.onnx_cache_dir, shared by every data dir, not in the data dir."""
+    cache = str(settings.onnx_cache_dir) if settings.embedding_backend == "onnx" else ""
+    return _embedder(settings.embedding_model, settings.embedding_backend, settings.embedding_batch_size, cache)
 
 
 @functools.lru_cache(maxsize=4)
-def _embedder(model: str, backend: str, batch_size: int, onnx_dir: str) -> Embedder:
+def _embedder(model: str, backend: str, batch_size: int, onnx_cache: str) -> Embedder:
     if backend == "onnx":
         from retrieval.onnx_embedder import OnnxEmbedder
 
-        return OnnxEmbedder(model, batch_size, cache_dir=Path(onnx_dir))
+        return OnnxEmbedder(model, batch_size, cache_dir=Path(onnx_cache))
     return SentenceTransformerEmbedder(model, batch_size)

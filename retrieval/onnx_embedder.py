@@ -5,8 +5,9 @@ The same pipeline as sentence-transformers for a Transformer -> mean Pooling -> 
 per batch, mean pooling under the attention mask, L2 normalisation. Pooling and normalisation are
 part of the exported graph, so a run returns finished vectors.
 
-The export needs torch + transformers + onnx once per data dir; afterwards a process embeds with
-onnxruntime and tokenizers only and never imports torch. Nothing is downloaded.
+The export (retrieval.onnx_export) needs torch + transformers + onnx once per machine, into a cache
+folder every data dir shares; afterwards a process embeds with onnxruntime and tokenizers only and
+never imports torch. Nothing is downloaded.
 """
 
 from __future__ import annotations
@@ -15,29 +16,26 @@ import json
 import logging
 import os
 import threading
-import time
-import uuid
-import warnings
 from pathlib import Path
 
 import numpy as np
 
 from retrieval.embedder import _weights_digest, resolve_model_dir
 from retrieval.errors import EmbeddingModelMissing, RetrievalError
+from retrieval.onnx_export import INPUTS, OUTPUT, ensure_exported, export_name
 
 log = logging.getLogger(__name__)
 
-INPUTS = ("input_ids", "attention_mask", "token_type_ids")
-OUTPUT = "sentence_embedding"
-OPSET = 17
-
 
 class OnnxEmbedder:
-    """Same interface as SentenceTransformerEmbedder; exports and loads lazily, once, thread-safe.
+    """Same interface as SentenceTransformerEmbedder; exports (once per machine) and loads lazily, thread-safe.
 
-    `quantize=True` runs an int8 dynamically quantised copy: vectors differ slightly from the torch
-    ones, so it gets its own `model_id` (the embedding cache is keyed by it). fp32 vectors match the
-    torch ones to cosine >= 0.9999, but get a distinct id too, so no cache ever mixes backends.
+    `model_id` keys the embedding cache and the index config. fp32 shares the torch embedder's id:
+    same weights, same pipeline, vectors equal to cosine >= 0.9999996 (tests/retrieval), so a corpus
+    embedded by either backend is reused by the other, and switching backend neither re-embeds nor
+    publishes a new index version; a distinct id would re-embed every existing data dir for a
+    difference below float32 noise. int8 vectors differ measurably (cosine ~0.993), so int8 gets
+    its own id and never mixes with the others.
     """
 
     def __init__(
@@ -61,9 +59,10 @@ class OnnxEmbedder:
         self.dim = self._config["dim"]
         self.max_seq_length = self._config["max_seq_length"]
         digest = _weights_digest(self.model_dir)
-        self.model_id = f"{model}@{digest}+{'onnx-int8' if quantize else 'onnx'}"
-        self.export_dir = Path(cache_dir) / digest
-        self.onnx_path = self.export_dir / ("model.int8.onnx" if quantize else "model.onnx")
+        self.model_id = f"{model}@{digest}" + ("+onnx-int8" if quantize else "")
+        self.cache_dir = Path(cache_dir).expanduser()
+        self.export_dir = self.cache_dir / export_name(model, digest, quantize=quantize)
+        self.onnx_path = self.export_dir / "model.onnx"
         self._session = None
         self._tokenizer = None
         self._lock = threading.Lock()
@@ -71,7 +70,7 @@ class OnnxEmbedder:
     # --- loading
 
     def warm_up(self) -> None:
-        """Export (if this data dir has no ONNX file yet) and load the session and tokenizer."""
+        """Export (if the cache has no file for this model and these library versions) and load."""
         self._load()
 
     def _load(self):
@@ -82,17 +81,15 @@ class OnnxEmbedder:
         return self._session
 
     def _open_session(self):
-        if not self.onnx_path.exists():
-            ensure_exported(self.model_dir, self.export_dir, quantize=self.quantize)
+        export = self.export_dir.name
+        path = ensure_exported(self.model_dir, self.cache_dir, export, quantize=self.quantize)
+        seen = path.stat()
         try:
-            session = _session(self.onnx_path, self.threads)
-        except Exception as e:  # a file from another exporter version, or damaged on disk: make it again
-            log.warning(
-                "re-exporting unusable ONNX file", extra={"path": str(self.onnx_path), "error": str(e)}
-            )
-            ensure_exported(self.model_dir, self.export_dir, quantize=self.quantize, force=True)
-            session = _session(self.onnx_path, self.threads)
-        return session
+            return _session(path, self.threads)
+        except Exception as e:  # damaged on disk: make it again (unless another process just did)
+            log.warning("re-exporting unusable ONNX file", extra={"path": str(path), "error": str(e)})
+            path = ensure_exported(self.model_dir, self.cache_dir, export, quantize=self.quantize, broken=seen)
+            return _session(path, self.threads)
 
     # --- embedding
 
@@ -110,112 +107,6 @@ class OnnxEmbedder:
             feeds = _pad([encodings[i] for i in idx], int(lengths[idx].max()))
             out[idx] = session.run([OUTPUT], feeds)[0]
         return out
-
-
-def ensure_exported(model_dir: Path, export_dir: Path, *, quantize: bool, force: bool = False) -> Path:
-    """The fp32 (and, if asked, int8) ONNX files in export_dir, exported now if missing.
-
-    Each file is written to a temporary name and moved into place, so a concurrent process sees
-    either no file or a complete one (two first runs at once may both export; the last one wins).
-    """
-    export_dir.mkdir(parents=True, exist_ok=True)
-    fp32 = export_dir / "model.onnx"
-    if force or not fp32.exists():
-        started = time.perf_counter()
-        _atomic_write(fp32, lambda tmp: _export_fp32(model_dir, tmp))
-        log.info(
-            "exported ONNX model",
-            extra={"path": str(fp32), "seconds": round(time.perf_counter() - started, 1)},
-        )
-    if not quantize:
-        return fp32
-    int8 = export_dir / "model.int8.onnx"
-    if force or not int8.exists():
-        _atomic_write(int8, lambda tmp: _quantize(fp32, tmp))
-        log.info("quantised ONNX model to int8", extra={"path": str(int8)})
-    return int8
-
-
-def _atomic_write(target: Path, write) -> None:
-    tmp = target.with_name(f".{target.stem}.{os.getpid()}.{uuid.uuid4().hex[:8]}.onnx")
-    try:
-        write(tmp)
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def _export_fp32(model_dir: Path, out: Path) -> None:
-    try:
-        import onnx  # noqa: F401  (torch's TorchScript exporter needs it to write the file)
-        import torch
-        from transformers import AutoModel
-    except ImportError as e:
-        raise RetrievalError(
-            f"The ONNX embedding backend needs to export the model once, and that needs {e.name}: "
-            "run `make setup` (or `pip install onnx`), or set DEFLECT_EMBEDDING_BACKEND=torch."
-        ) from e
-
-    class Pooled(torch.nn.Module):
-        """Transformer -> mean pooling over real tokens -> L2 normalisation, as one graph."""
-
-        def __init__(self, encoder):
-            super().__init__()
-            self.encoder = encoder
-
-        def forward(self, input_ids, attention_mask, token_type_ids):
-            hidden = self.encoder(
-                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
-            ).last_hidden_state
-            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
-            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-            return torch.nn.functional.normalize(pooled, p=2, dim=1)
-
-    # Eager attention traces to plain ops; sdpa would trace its mask shortcut for the sample input.
-    encoder = AutoModel.from_pretrained(str(model_dir), attn_implementation="eager").eval()
-    # A padded sample, so the traced graph keeps the attention-mask path.
-    ids = torch.tensor([[101, 7592, 2088, 102], [101, 7592, 102, 0]], dtype=torch.long)
-    mask = (ids != 0).long()
-    axes = {name: {0: "batch", 1: "sequence"} for name in INPUTS} | {OUTPUT: {0: "batch"}}
-    with torch.no_grad(), warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # tracer chatter about Python control flow on shapes
-        torch.onnx.export(
-            Pooled(encoder),
-            (ids, mask, torch.zeros_like(ids)),
-            str(out),
-            input_names=list(INPUTS),
-            output_names=[OUTPUT],
-            dynamic_axes=axes,
-            opset_version=OPSET,
-            do_constant_folding=True,
-            dynamo=False,  # the dynamo exporter needs onnxscript; the TorchScript one is enough here
-        )
-
-
-def _quantize(fp32: Path, out: Path) -> None:
-    """int8 weights for the MatMuls, one scale per output channel.
-
-    Measured against the torch vectors on the demo chunks: per-tensor scales give cosine 0.96 mean
-    (0.92 min), per-channel 0.993 (0.984 min); quantising the embedding Gather too saves 36 MB
-    but drops the min to 0.973, for no speed gain.
-    """
-    try:
-        from onnxruntime.quantization import QuantType, quantize_dynamic
-        from onnxruntime.quantization.shape_inference import quant_pre_process
-    except ImportError as e:
-        raise RetrievalError(
-            f"int8 quantisation needs {e.name}: run `make setup` (or `pip install onnx`)."
-        ) from e
-    # The pre-processing pass changes no number here, but quantize_dynamic warns through the root
-    # logger without it, and that configures logging for the whole process.
-    pre = out.with_name(out.name + ".pre.onnx")
-    try:
-        quant_pre_process(str(fp32), str(pre), skip_symbolic_shape=True)
-        quantize_dynamic(
-            str(pre), str(out), weight_type=QuantType.QInt8, per_channel=True, op_types_to_quantize=["MatMul"]
-        )
-    finally:
-        pre.unlink(missing_ok=True)
 
 
 def _session(path: Path, threads: int):

@@ -42,6 +42,9 @@ class VectorStore:
             raise ValueError("local Chroma mode needs a folder (DEFLECT_DATA_DIR).")
         self.mode, self.root, self.host, self.port = mode, root, host, port
         self._clients: dict[int, Any] = {}
+        # Published versions never change, and count() costs more than the HNSW query at 100k
+        # chunks (10 ms of ~28), so it is read once per version and forgotten on add/create/drop.
+        self._counts: dict[int, int] = {}
         self._http = None
         # Chroma's client constructors share a process-wide system cache that breaks when two
         # threads (two Streamlit sessions) create clients at once.
@@ -78,6 +81,7 @@ class VectorStore:
     def create(self, version: int):
         """A fresh, empty collection for a version (a leftover from a crashed build is dropped first)."""
         self.drop(version)
+        self._counts.pop(version, None)
         return self._client(version).create_collection(
             collection_name(version), configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
         )
@@ -95,13 +99,16 @@ class VectorStore:
 
     def add(self, version: int, ids: list[str], vectors: np.ndarray, metadatas: list[dict], col=None) -> None:
         col = col or self.collection(version)
+        self._counts.pop(version, None)
         for i in range(0, len(ids), _BATCH):
             col.add(ids=ids[i : i + _BATCH], embeddings=vectors[i : i + _BATCH], metadatas=metadatas[i : i + _BATCH])
 
     def query(self, version: int, vector: np.ndarray, k: int, ids: list[str] | None = None) -> list[tuple[str, float]]:
         """(chunk_id, cosine similarity), best first; `ids` restricts the search (metadata filters)."""
         col = self.collection(version)
-        n = col.count()
+        n = self._counts.get(version)
+        if n is None:
+            n = self._counts[version] = col.count()
         if n == 0 or k <= 0 or (ids is not None and not ids):
             return []
         res = col.query(query_embeddings=[vector], n_results=min(k, n), ids=ids, include=["distances"])
@@ -111,6 +118,7 @@ class VectorStore:
         return self.collection(version).count()
 
     def drop(self, version: int) -> None:
+        self._counts.pop(version, None)
         if self.mode == "http":
             try:
                 self._client(version).delete_collection(collection_name(version))

@@ -15,13 +15,16 @@ import typer
 from rich.table import Table
 
 from deflectkit.cli.common import console, err_console, print_json, progress_bars
+from evals.datasets import dataset_choices
 
 app = typer.Typer(
     name="eval", help="Measure retrieval and answer quality on labeled datasets; compare runs.",
     invoke_without_command=True, add_completion=False, pretty_exceptions_enable=False,
 )
 
-DatasetOpt = Annotated[str | None, typer.Option("--dataset", help="demo | emanual | beir:/path/to/beir-folder")]
+DATASETS = " | ".join(dataset_choices())  # from the registry, so a new dataset shows up here by itself
+DatasetOpt = Annotated[str | None, typer.Option(
+    "--dataset", help=f"{DATASETS} (PATH: a BEIR folder with corpus.jsonl, queries.jsonl, qrels/).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
 ReportOpt = Annotated[Path | None, typer.Option("--report", help="Write a self-contained HTML report here.")]
 AnswersOpt = Annotated[bool, typer.Option("--answers", help="Also draft answers with assistant.Assistant and score them.")]
@@ -80,7 +83,7 @@ def baselines(
 ) -> None:
     """Run bm25, dense and hybrid on one ingest, so every report shows baselines from the same run."""
     if not dataset:
-        raise typer.BadParameter("--dataset is required (demo | emanual | beir:/path)")
+        raise typer.BadParameter(f"--dataset is required ({DATASETS})")
     runs = _run(dataset, ["bm25", "dense", "hybrid"], answers, progress)
     if report:
         _write_report(runs, report)

@@ -71,7 +71,7 @@ def make_backends(
 
     st = SentenceTransformerEmbedder(settings.embedding_model, batch_size=32)
     st_embed = st.embed if threads is None else lambda texts: _torch_threads(st.embed, texts, threads)
-    cache = settings.data_dir / "onnx"
+    cache = settings.onnx_cache_dir
     size = settings.embedding_batch_size
     fp32 = OnnxEmbedder(settings.embedding_model, size, cache_dir=cache, quantize=False, threads=threads)
     int8 = OnnxEmbedder(settings.embedding_model, size, cache_dir=cache, quantize=True, threads=threads)
@@ -211,7 +211,7 @@ def bench_embedding(
         "backends": {},
     }
 
-    progress("loading models (and exporting ONNX if this data dir has none)")
+    progress("loading models (and exporting ONNX if the shared cache has none)")
     result["onnx_files"] = _prepare(settings, fns)
     per = result["backends"]
     for name, embed in fns.items():
@@ -264,7 +264,7 @@ def _prepare(settings, fns: dict[str, Embed]) -> dict:
     for name, quantize in (("onnx", False), ("onnx-int8", True)):
         if name not in fns:
             continue
-        emb = OnnxEmbedder(settings.embedding_model, cache_dir=settings.data_dir / "onnx", quantize=quantize)
+        emb = OnnxEmbedder(settings.embedding_model, cache_dir=settings.onnx_cache_dir, quantize=quantize)
         existed = emb.onnx_path.exists()
         seconds = _timed(emb.warm_up)
         out[name] = {

@@ -1,5 +1,5 @@
-"""Evaluation datasets: `demo`, `emanual`, `s10` and `beir:PATH`, each ingested through the real pipeline
-into its own data dir (`<data_dir>/evals/<slug>`).
+"""Evaluation datasets: the built-in ones in BUILTIN (`demo`, `emanual`, `s10`) and `beir:PATH`, each
+ingested through the real pipeline into its own data dir (`<data_dir>/evals/<slug>`).
 
     ds = load_dataset("emanual", settings)
     svc = dataset_services(ds, settings)      # ingests (incrementally) and returns Services
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from pydantic import BaseModel, Field
@@ -69,35 +70,55 @@ def dataset_settings(ds: Dataset, settings):
     return settings.model_copy(update={"data_dir": dataset_data_dir(ds.name, settings)})
 
 
+def _demo(settings):
+    from evals.datasets.demo import load_demo
+
+    return load_demo(REPO)
+
+
+def _emanual(settings):
+    from evals.datasets.emanual import load_emanual
+
+    return load_emanual(datasets_dir(settings))
+
+
+def _s10(settings):
+    from evals.datasets.s10 import load_s10
+
+    return load_s10(datasets_dir(settings))
+
+
+# Every built-in dataset: name -> loader(settings) giving (query fields, corpus records), or for demo
+# (query fields, its help-center folder). The CLI's --dataset help and the unknown-name error use it.
+BUILTIN: dict[str, Callable] = {"demo": _demo, "emanual": _emanual, "s10": _s10}
+BEIR_PREFIX = "beir:"
+
+
+def dataset_choices() -> list[str]:
+    """What `--dataset` accepts: each built-in name, then `beir:PATH`."""
+    return [*BUILTIN, f"{BEIR_PREFIX}PATH"]
+
+
 def load_dataset(spec: str, settings) -> Dataset:
-    """`demo` | `emanual` | `s10` | `beir:/path/to/folder`. Non-native corpora are written as a help-center
+    """A name from BUILTIN or `beir:/path/to/folder`. Non-native corpora are written as a help-center
     JSONL export inside the dataset's data dir, ready for `dataset_services`."""
     from evals.datasets.export import write_export
 
     spec = (spec or "").strip()
-    if spec == "demo":
-        from evals.datasets.demo import load_demo
-
-        rows, corpus = load_demo(REPO)
-        return Dataset(name="demo", queries=[Query(**r) for r in rows], corpus=corpus)
-    if spec == "emanual":
-        from evals.datasets.emanual import load_emanual
-
-        rows, records = load_emanual(datasets_dir(settings))
-        name = "emanual"
-    elif spec == "s10":
-        from evals.datasets.s10 import load_s10
-
-        rows, records = load_s10(datasets_dir(settings))
-        name = "s10"
-    elif spec.startswith("beir:"):
+    if spec.startswith(BEIR_PREFIX):
         from evals.datasets.beir import load_beir
 
-        folder = Path(spec[5:]).expanduser().resolve()
+        folder = Path(spec.removeprefix(BEIR_PREFIX)).expanduser().resolve()
         rows, records = load_beir(folder)
-        name = f"beir:{folder}"
+        name = f"{BEIR_PREFIX}{folder}"
+    elif spec in BUILTIN:
+        rows, records = BUILTIN[spec](settings)
+        name = spec
+        if isinstance(records, Path):  # a help-center folder, ingested as it is
+            return Dataset(name=name, queries=[Query(**r) for r in rows], corpus=records)
     else:
-        raise DatasetNotFound(f"Unknown dataset {spec!r}: use demo, emanual, s10 or beir:/path/to/beir-folder.")
+        raise DatasetNotFound(
+            f"Unknown dataset {spec!r}: use {', '.join(BUILTIN)} or {BEIR_PREFIX}/path/to/beir-folder.")
     if not records:
         raise EvalError(f"Dataset {name} has no documents to index.")
     corpus = write_export(records, dataset_data_dir(name, settings) / "corpus" / f"{dataset_slug(name)}.jsonl")
@@ -120,4 +141,5 @@ def dataset_services(ds: Dataset, settings, progress=None) -> Services:
     return svc
 
 
-__all__ = ["Dataset", "Query", "dataset_services", "load_dataset", "ingest_dataset", "dataset_settings"]
+__all__ = ["BUILTIN", "Dataset", "Query", "dataset_choices", "dataset_services", "load_dataset", "ingest_dataset",
+           "dataset_settings"]

@@ -3,8 +3,7 @@
 The corpus is valid JSON (sections with id, title and a list of text lines). The QA files are
 not: they hold trailing commas and doubled quotes, but every field sits on its own line, so a
 line-by-line parser reads them. `Section Hierarchy` paths map to corpus sections by the rule in
-SOURCE.md: walk the path from leaf to root, stop at the first component equal (normalised) to
-some section title, and count every section with that title as relevant.
+SOURCE.md (evals.datasets.manuals.map_section_path).
 """
 
 from __future__ import annotations
@@ -16,9 +15,14 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from evals.datasets.export import ExportRecord
-from evals.errors import DatasetFormatError, DatasetNotFound
+from evals.datasets.manuals import FOLDER, manual_files, map_section_path, normalise_title, title_index
+from evals.errors import DatasetFormatError
 
-FOLDER = "emanual_samsung_tv"
+__all__ = [  # FOLDER and normalise_title come from evals.datasets.manuals, shared with s10
+    "CATEGORIES", "FOLDER", "QAItem", "Section", "category_of", "load_emanual", "load_sections", "map_hierarchy",
+    "normalise_title", "parse_qa_text", "qid_of",
+]
+
 CORPUS_FILE = "raw/smart_tv_remote_manual_corpus.json"
 QA_DIR = "raw/smart_remote_QA"
 CATEGORIES = {"normal": "normal", "paraphrased": "paraphrased", "compound": "compound", "yes_no": "yes_no"}
@@ -41,11 +45,6 @@ class Section(BaseModel):
     id: str
     title: str
     lines: list[str]
-
-
-def normalise_title(s: str) -> str:
-    """Lowercase, non-alphanumeric runs collapsed to one space (the SOURCE.md path rule)."""
-    return re.sub(r"[^a-z0-9]+", " ", s.lower()).strip()
 
 
 def parse_qa_text(text: str, file: str = "<text>") -> list[QAItem]:
@@ -96,13 +95,7 @@ def load_sections(path: Path) -> list[Section]:
     return sorted(sections, key=lambda s: int(re.sub(r"\D", "", s.id) or 0))
 
 
-def map_hierarchy(hierarchy: str, by_title: dict[str, list[str]]) -> list[str]:
-    """Relevant section ids for a `A>B>C` path (deepest component that is a section title)."""
-    for part in reversed(hierarchy.split(">")):
-        ids = by_title.get(normalise_title(part))
-        if ids:
-            return ids
-    return []
+map_hierarchy = map_section_path  # the name this dataset's `Section Hierarchy` field suggests
 
 
 def qid_of(qa_file: Path, category: str, n: int) -> str:
@@ -112,16 +105,9 @@ def qid_of(qa_file: Path, category: str, n: int) -> str:
 
 def load_emanual(datasets_dir: Path) -> tuple[list[dict], list[ExportRecord]]:
     """(query fields, corpus records). Raises when any item maps to no section."""
-    root = datasets_dir / FOLDER
-    corpus, qa_dir = root / CORPUS_FILE, root / QA_DIR
-    if not corpus.is_file() or not qa_dir.is_dir():
-        raise DatasetNotFound(
-            f"The e-Manual dataset is not at {root} (need {CORPUS_FILE} and {QA_DIR}/). "
-            "Set DEFLECT_EVAL_DATASETS_DIR to the folder that holds emanual_samsung_tv/.")
+    corpus, qa_dir = manual_files(datasets_dir, "e-Manual dataset", CORPUS_FILE, QA_DIR)
     sections = load_sections(corpus)
-    by_title: dict[str, list[str]] = {}
-    for s in sections:
-        by_title.setdefault(normalise_title(s.title), []).append(s.id)
+    by_title = title_index((s.id, s.title) for s in sections)
 
     queries: list[dict] = []
     unmapped: list[str] = []
@@ -129,7 +115,7 @@ def load_emanual(datasets_dir: Path) -> tuple[list[dict], list[ExportRecord]]:
         category = category_of(qa_file)
         text = qa_file.read_text(encoding="utf-8-sig")
         for n, item in enumerate(parse_qa_text(text, str(qa_file)), 1):
-            relevant = map_hierarchy(item.hierarchy, by_title)
+            relevant = map_section_path(item.hierarchy, by_title)
             if not relevant:
                 unmapped.append(f"{qa_file.name}:{item.line} {item.hierarchy!r}")
             queries.append({"qid": qid_of(qa_file, category, n), "text": item.question, "relevant": relevant,

@@ -4,8 +4,8 @@ A held-out check: a second manual, written by another team, with a real section 
 Sections are indexed from their `html` (never `t5_para`, which has machine-generated questions
 appended). The HTML was stored as UTF-8 decoded as Latin-1 ("friendâ\\x80\\x99s"), so it is
 repaired first. A question's `section_path` (`Apps>Samsung apps>Camera>Camera settings`) maps to
-sections by the emanual rule (deepest path component equal to a section title), looked up first
-among the sections of the page its `section_link` names, then in the whole manual.
+sections by the emanual rule (evals.datasets.manuals.map_section_path), looked up first among the
+sections of the page its `section_link` names, then in the whole manual.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ import json
 import re
 from pathlib import Path
 
-from evals.datasets.emanual import FOLDER, normalise_title
 from evals.datasets.export import ExportRecord
-from evals.errors import DatasetFormatError, DatasetNotFound
+from evals.datasets.manuals import manual_files, map_section_path, normalise_title, title_index
+from evals.errors import DatasetFormatError
 from ingest.normalize import html_to_markdown
 
 CORPUS_FILE = "raw/s10_manual_corpus.json"
@@ -49,21 +49,13 @@ def page_of(url: str) -> str:
 
 
 def map_path(path: str, candidates: list[dict]) -> list[str]:
-    for part in reversed(path.split(">")):
-        ids = [s["id"] for s in candidates if normalise_title(s["title"]) == normalise_title(part)]
-        if ids:
-            return ids
-    return []
+    """Relevant ids among `candidates` (corpus section dicts) for a section path."""
+    return map_section_path(path, title_index((s["id"], s["title"]) for s in candidates))
 
 
 def load_s10(datasets_dir: Path) -> tuple[list[dict], list[ExportRecord]]:
     """(query fields, corpus records). Raises when any question maps to no section."""
-    root = datasets_dir / FOLDER
-    corpus, qa = root / CORPUS_FILE, root / QA_FILE
-    if not corpus.is_file() or not qa.is_file():
-        raise DatasetNotFound(
-            f"The S10 e-Manual extra is not at {root} (need {CORPUS_FILE} and {QA_FILE}). "
-            "Set DEFLECT_EVAL_DATASETS_DIR to the folder that holds emanual_samsung_tv/.")
+    corpus, qa = manual_files(datasets_dir, "S10 e-Manual extra", CORPUS_FILE, QA_FILE)
     try:
         sections = list(json.loads(corpus.read_text(encoding="utf-8")).values())
         with qa.open(encoding="utf-8-sig", newline="") as fh:
@@ -71,10 +63,13 @@ def load_s10(datasets_dir: Path) -> tuple[list[dict], list[ExportRecord]]:
         by_page: dict[str, list[dict]] = {}
         for s in sections:
             by_page.setdefault(page_of(s["section_url"]), []).append(s)
+        page_titles = {page: title_index((s["id"], s["title"]) for s in group) for page, group in by_page.items()}
+        all_titles = title_index((s["id"], s["title"]) for s in sections)
         queries, unmapped = [], []
         for row in rows:
-            relevant = map_path(row["section_path"], by_page.get(page_of(row["section_link"]), [])) \
-                or map_path(row["section_path"], sections)
+            path = row["section_path"]
+            relevant = map_section_path(path, page_titles.get(page_of(row["section_link"]), {})) \
+                or map_section_path(path, all_titles)
             if not relevant:
                 unmapped.append(f"{row['question_id']} {row['section_path']!r}")
             queries.append({"qid": f"s10-{row['question_id']}", "text": row["question"].strip(),
@@ -83,7 +78,7 @@ def load_s10(datasets_dir: Path) -> tuple[list[dict], list[ExportRecord]]:
                                 lines=section_lines(s["title"], s["html"]), url=s["section_url"], labels=["s10"])
                    for s in sections]
     except (OSError, json.JSONDecodeError, csv.Error, KeyError, TypeError, AttributeError) as e:
-        raise DatasetFormatError(f"Cannot read the S10 e-Manual data in {root}: {e}") from e
+        raise DatasetFormatError(f"Cannot read the S10 e-Manual data in {corpus.parent}: {e}") from e
     if unmapped:
         raise DatasetFormatError(f"{len(unmapped)} S10 questions map to no section, e.g. {unmapped[:3]}.")
     return queries, records

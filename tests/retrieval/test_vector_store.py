@@ -1,0 +1,33 @@
+"""The vector store caches each version's size; a stale size would cut results short."""
+
+import numpy as np
+import pytest
+
+from retrieval.vector import VectorStore
+
+pytestmark = pytest.mark.integration
+
+
+def _vectors(n: int, seed: int) -> np.ndarray:
+    v = np.random.default_rng(seed).normal(size=(n, 8)).astype(np.float32)
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+def test_query_sees_chunks_added_after_an_earlier_query(tmp_path):
+    store = VectorStore("local", tmp_path)
+    store.create(1)
+    store.add(1, ["a", "b"], _vectors(2, 0), [{"d": 1}, {"d": 2}])
+    assert len(store.query(1, _vectors(1, 9)[0], k=10)) == 2
+    store.add(1, ["c", "d", "e"], _vectors(3, 1), [{"d": i} for i in range(3)])
+    assert sorted(c for c, _ in store.query(1, _vectors(1, 9)[0], k=10)) == ["a", "b", "c", "d", "e"]
+
+
+def test_recreated_version_forgets_its_old_size(tmp_path):
+    store = VectorStore("local", tmp_path)
+    store.create(2)
+    store.add(2, ["a", "b", "c"], _vectors(3, 2), [{"d": i} for i in range(3)])
+    assert len(store.query(2, _vectors(1, 9)[0], k=10)) == 3
+    store.create(2)  # a crashed build's leftover is dropped and started again
+    assert store.query(2, _vectors(1, 9)[0], k=10) == []
+    store.add(2, ["x"], _vectors(1, 3), [{"d": 0}])
+    assert [c for c, _ in store.query(2, _vectors(1, 9)[0], k=10)] == ["x"]
