@@ -68,3 +68,14 @@ def compare_runs(a: EvalRun, b: EvalRun, samples: int = 1000, seed: int = 13,
     worse.sort(key=lambda c: (-moved(c), c.qid))
     return Comparison(run_a=a.run_id, run_b=b.run_id, dataset=a.dataset, n_paired=len(paired), samples=samples,
                       seed=seed, deltas=deltas, n_better=len(better), n_worse=len(worse), better=better[:limit], worse=worse[:limit])
+
+
+def regressions(result: Comparison, metrics: tuple[str, ...] = ("ndcg@10", "hit@5"),
+                max_drop: float = 0.0) -> list[MetricDelta]:
+    """The gated metrics that B makes worse beyond doubt: the whole 95% interval of B - A lies
+    below -max_drop. A drop inside the noise passes, so a gate does not flap on resampling luck."""
+    unknown = sorted(set(metrics) - {d.metric for d in result.deltas})
+    if unknown:
+        raise EvalError(f"Cannot gate on {unknown}: the runs were compared on "
+                        f"{[d.metric for d in result.deltas]}.")
+    return [d for d in result.deltas if d.metric in metrics and d.ci_high < -max_drop]

@@ -1,8 +1,9 @@
 """`deflect eval`: retrieval (and answer) quality, recorded, compared and reported.
 
     deflect eval --dataset demo [--mode hybrid|bm25|dense] [--json] [--report out.html] [--answers]
+    (also runs the bm25 and dense baselines on the same ingest unless --no-baselines)
     deflect eval baselines --dataset emanual [--json] [--report out.html]
-    deflect eval compare RUN_A RUN_B [--json]
+    deflect eval compare RUN_A RUN_B [--json] [--fail-on-regression]
     deflect eval runs
 """
 
@@ -29,6 +30,7 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object on 
 ReportOpt = Annotated[Path | None, typer.Option("--report", help="Write a self-contained HTML report here.")]
 AnswersOpt = Annotated[bool, typer.Option("--answers", help="Also draft answers with assistant.Assistant and score them.")]
 ProgressOpt = Annotated[bool, typer.Option(help="Show progress bars on stderr.")]
+BASELINES = ("bm25", "dense")
 SHOWN = ("hit@1", "hit@5", "hit@10", "recall@10", "mrr@10", "ndcg@10")
 
 
@@ -53,9 +55,12 @@ def eval_main(
     json_out: JsonOpt = False,
     report: ReportOpt = None,
     answers: AnswersOpt = False,
+    with_baselines: Annotated[bool, typer.Option(
+        "--baselines/--no-baselines", help="Also score bm25 and dense on the same ingest and show them beside it.")] = True,
     progress: ProgressOpt = True,
 ) -> None:
-    """Evaluate one retrieval mode on a dataset (ingested into its own data dir first; incremental)."""
+    """Evaluate a retrieval mode on a dataset (ingested into its own data dir first; incremental),
+    next to the bm25 and dense baselines measured in the same run."""
     if ctx.invoked_subcommand is not None:
         return
     if not dataset:
@@ -64,13 +69,19 @@ def eval_main(
     mode = mode or eval_settings().search_mode
     if mode not in ("hybrid", "bm25", "dense"):
         raise typer.BadParameter(f"--mode must be hybrid, bm25 or dense, got {mode!r}")
-    (run,) = _run(dataset, [mode], answers, progress)
+    modes = [m for m in BASELINES if m != mode] + [mode] if with_baselines else [mode]
+    runs = _run(dataset, modes, answers, progress)
+    run = runs[-1]
     if report:
-        _write_report([run], report)
+        _write_report(runs, report)
     if json_out:
-        print_json(run.summary())
+        summary = run.summary()
+        if with_baselines:
+            summary["baselines"] = {r.mode: {**r.metrics, "n_queries": r.n_queries, "run_id": r.run_id}
+                                    for r in runs[:-1]}
+        print_json(summary)
         return
-    _print_runs([run])
+    _print_runs(runs)
 
 
 @app.command("baselines")
@@ -101,9 +112,14 @@ def compare(
     json_out: JsonOpt = False,
     samples: Annotated[int | None, typer.Option(help="Bootstrap resamples (default DEFLECT_EVAL_BOOTSTRAP_SAMPLES).")] = None,
     limit: Annotated[int, typer.Option(help="Changed queries listed each way.")] = 20,
+    fail_on_regression: Annotated[bool, typer.Option(
+        "--fail-on-regression", help="Release gate: exit 1 when B is worse than A on a gated metric "
+        "beyond doubt (the whole 95% interval below -max-drop).")] = False,
+    gate_metrics: Annotated[str, typer.Option("--gate-metrics", help="Comma-separated metrics the gate checks.")] = "ndcg@10,hit@5",
+    max_drop: Annotated[float, typer.Option("--max-drop", help="Tolerated drop before the gate fails.")] = 0.0,
 ) -> None:
     """Metric deltas B - A with paired bootstrap 95% intervals, and the queries that moved."""
-    from evals.compare import compare_runs
+    from evals.compare import compare_runs, regressions
     from evals.settings import eval_options
     from evals.store import EvalStore
 
@@ -112,8 +128,21 @@ def compare(
     store = EvalStore(settings.data_dir)
     result = compare_runs(store.get(run_a), store.get(run_b), samples or opts.eval_bootstrap_samples,
                           opts.eval_seed, limit=limit)
+    failed = []
+    if fail_on_regression:
+        from evals.errors import EvalError
+
+        try:
+            failed = regressions(result, tuple(m.strip() for m in gate_metrics.split(",") if m.strip()), max_drop)
+        except EvalError as e:  # a misspelt metric must not read as a failed gate (exit 1)
+            raise typer.BadParameter(str(e), param_hint="--gate-metrics") from e
     if json_out:
-        print_json(result.model_dump())
+        out = result.model_dump()
+        if fail_on_regression:
+            out["gate"] = {"passed": not failed, "failed": [d.metric for d in failed], "max_drop": max_drop}
+        print_json(out)
+        if failed:
+            raise typer.Exit(1)
         return
     t = Table(title=f"{result.run_b} vs {result.run_a} ({result.n_paired} paired queries, "
               f"{result.samples} resamples)")
@@ -128,6 +157,12 @@ def compare(
         console.print(f"\n[bold]{n} queries {label}[/bold]" + (f" (first {len(changes)})" if n > len(changes) else ""))
         for c in changes:
             console.print(f"  {_rank(c.rank_before):>4} -> {_rank(c.rank_after):<4} [dim]{c.qid}[/dim] {c.question}")
+    if fail_on_regression:
+        if failed:
+            err_console.print("[red]Gate failed:[/red] " + ", ".join(
+                f"{d.metric} {d.delta:+.3f} [{d.ci_low:+.3f}, {d.ci_high:+.3f}]" for d in failed))
+            raise typer.Exit(1)
+        err_console.print("[green]Gate passed[/green]: no gated metric is worse beyond its 95% interval.")
 
 
 @app.command("runs")

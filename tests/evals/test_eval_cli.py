@@ -43,6 +43,28 @@ def test_compare_subcommand_json(data_dir):
 
 
 @pytest.mark.unit
+def test_compare_gate_fails_only_on_a_sure_regression(data_dir):
+    store = EvalStore(data_dir)
+    store.save(synthetic("good", [1, 1, 2, 1] * 10))
+    store.save(synthetic("bad", [None, 3, 2, 1] * 10))
+    store.save(synthetic("same", [1, 1, 2, 1] * 10))
+    worse = runner.invoke(app, ["compare", "good", "bad", "--fail-on-regression", "--gate-metrics", "mrr@10,hit@5",
+                                "--json"])
+    assert worse.exit_code == 1, worse.output
+    gate = json.loads(worse.stdout)["gate"]
+    assert gate["passed"] is False and set(gate["failed"]) == {"mrr@10", "hit@5"}
+    table = runner.invoke(app, ["compare", "good", "bad", "--fail-on-regression", "--gate-metrics", "mrr@10"])
+    assert table.exit_code == 1 and "Gate failed" in table.output
+    assert runner.invoke(app, ["compare", "good", "same", "--fail-on-regression", "--gate-metrics", "mrr@10"]).exit_code == 0
+    assert runner.invoke(app, ["compare", "bad", "good", "--fail-on-regression", "--gate-metrics", "mrr@10"]).exit_code == 0
+    # a tolerance larger than the whole drop lets it through
+    assert runner.invoke(app, ["compare", "good", "bad", "--fail-on-regression", "--gate-metrics", "mrr@10",
+                               "--max-drop", "0.9"]).exit_code == 0
+    unknown = runner.invoke(app, ["compare", "good", "bad", "--fail-on-regression", "--gate-metrics", "ndcg@10"])
+    assert unknown.exit_code == 2 and "Cannot gate on" in unknown.output
+
+
+@pytest.mark.unit
 def test_runs_subcommand_and_bare_eval_without_dataset(data_dir):
     EvalStore(data_dir).save(synthetic("run-a", [1]))
     listed = runner.invoke(app, ["runs", "--json"])
@@ -66,6 +88,11 @@ def test_eval_and_baselines_on_a_tiny_beir_folder(data_dir, tiny_beir, tmp_path)
         assert key in out
     assert out["n_queries"] == 4 and out["hit@5"] == 1.0 and out["mode"] == "bm25"
     assert (data_dir / "eval_runs" / f"{out['run_id']}.json").is_file()
+    # baselines come from the same run; the evaluated mode is not repeated among them
+    assert set(out["baselines"]) == {"dense"} and out["baselines"]["dense"]["n_queries"] == 4
+    assert out["baselines"]["dense"]["run_id"] != out["run_id"]
+    alone = runner.invoke(app, ["--dataset", f"beir:{tiny_beir}", "--json", "--no-progress", "--no-baselines"], env=env)
+    assert alone.exit_code == 0 and "baselines" not in json.loads(alone.stdout)
 
     report = tmp_path / "report.html"
     result = runner.invoke(app, ["baselines", "--dataset", f"beir:{tiny_beir}", "--json", "--report", str(report),
