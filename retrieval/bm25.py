@@ -83,7 +83,31 @@ class _DocTable:
         return [(self.ids[i], float(scores[i])) for i in candidates[order]]
 
 
-class Bm25sIndex:
+class _Scored:
+    """What both backends share: a doc table, a model that may be None, and the guards around scoring."""
+
+    _docs: _DocTable
+    _model: Any
+
+    def _scores(self, query: str) -> np.ndarray | None:
+        """Scores of every document for the query, or None when no query term is known."""
+        raise NotImplementedError
+
+    def search(self, query: str, k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
+        _check_k(k)
+        if self._model is None:
+            return []
+        mask = None if allowed is None else self._docs.mask(allowed)
+        if mask is not None and not mask.any():
+            return []
+        scores = self._scores(query)
+        return [] if scores is None else self._docs.top_k(scores, k, mask)
+
+    def __len__(self) -> int:
+        return len(self._docs.ids)
+
+
+class Bm25sIndex(_Scored):
     """bm25s with Lucene's BM25: idf = ln(1 + (N - df + 0.5) / (df + 0.5)), never negative, and
     no constant (k1 + 1) factor, so its scores run 1/(k1 + 1) of rank_bm25's for the same idf."""
 
@@ -110,17 +134,9 @@ class Bm25sIndex:
             model.index((corpus_ids, vocab), create_empty_token=False, show_progress=False)
         self._docs, self._model = docs, model
 
-    def search(self, query: str, k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
-        _check_k(k)
-        if self._model is None:
-            return []
+    def _scores(self, query: str) -> np.ndarray | None:
         term_ids = self._model.get_tokens_ids(tokenize(query))
-        if not term_ids:
-            return []
-        mask = None if allowed is None else self._docs.mask(allowed)
-        if mask is not None and not mask.any():
-            return []
-        return self._docs.top_k(self._model.get_scores_from_ids(term_ids), k, mask)
+        return self._model.get_scores_from_ids(term_ids) if term_ids else None
 
     def save(self, folder: Path) -> None:
         folder = _start_save(Path(folder))
@@ -141,11 +157,7 @@ class Bm25sIndex:
             index._model = _bm25s().BM25.load(folder / "bm25s", mmap=False, allow_pickle=False)
         return index
 
-    def __len__(self) -> int:
-        return len(self._docs.ids)
-
-
-class RankBm25Index:
+class RankBm25Index(_Scored):
     """rank_bm25's BM25Okapi: idf = ln((N - df + 0.5) / (df + 0.5)), floored at 0.25 x mean idf.
 
     That idf is zero or negative for terms in half the documents or more, so on corpora of one
@@ -172,18 +184,10 @@ class RankBm25Index:
 
         return BM25Okapi(terms, k1=self.k1, b=self.b)
 
-    def search(self, query: str, k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
-        _check_k(k)
-        if self._model is None:
-            return []
+    def _scores(self, query: str) -> np.ndarray | None:
         # Unknown terms score zero anyway; dropping them first skips a pass over the corpus each.
         terms = [term for term in tokenize(query) if term in self._model.idf]
-        if not terms:
-            return []
-        mask = None if allowed is None else self._docs.mask(allowed)
-        if mask is not None and not mask.any():
-            return []
-        return self._docs.top_k(self._model.get_scores(terms), k, mask)
+        return self._model.get_scores(terms) if terms else None
 
     def save(self, folder: Path) -> None:
         folder = _start_save(Path(folder))
@@ -210,8 +214,6 @@ class RankBm25Index:
         index._model = index._fit(index._terms)
         return index
 
-    def __len__(self) -> int:
-        return len(self._docs.ids)
 
 
 _CLASSES: dict[str, type[Bm25sIndex] | type[RankBm25Index]] = {
