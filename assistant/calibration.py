@@ -39,20 +39,38 @@ class Row(NamedTuple):
 
 
 def label_of(answer: Answer, relevant: Sequence[str], out_of_scope: bool, min_share: float) -> int:
+    """The correctness label confidence predicts (see LABEL); evals.answers scores with this same function."""
     if out_of_scope or not answer.sentences or not answer.citations:
         return 0
     share = sum(s.supported for s in answer.sentences) / len(answer.sentences)
     return int(answer.citations[0].doc_id in set(relevant) and share >= min_share)
 
 
-def ece(confidences: Sequence[float], labels: Sequence[int], n_bins: int = 10) -> float:
-    """Expected calibration error: equal-width bins (i/n, (i+1)/n], weighted by count."""
+def reliability(confidences: Sequence[float], labels: Sequence[int], n_bins: int = 10) -> tuple[float | None, list[dict]]:
+    """(ECE, reliability bins). Equal-width bins (i/n, (i+1)/n] (confidence 0 joins the first), each
+    with its count, mean confidence and share correct; ECE is the count-weighted mean |confidence - accuracy|.
+    ECE is None when there is nothing to score."""
+    if n_bins < 1:
+        raise ValueError(f"n_bins must be at least 1, got {n_bins}")
     p, y = np.asarray(confidences, float), np.asarray(labels, float)
     if p.size == 0:
-        return 0.0
+        return None, []
     idx = np.clip(np.ceil(p * n_bins).astype(int) - 1, 0, n_bins - 1)
-    return float(sum((idx == i).sum() / p.size * abs(p[idx == i].mean() - y[idx == i].mean())
-                     for i in range(n_bins) if (idx == i).any()))
+    bins, total = [], 0.0
+    for i in range(n_bins):
+        mask = idx == i
+        if not mask.any():
+            continue
+        conf, acc = float(p[mask].mean()), float(y[mask].mean())
+        total += mask.sum() / p.size * abs(conf - acc)
+        bins.append({"low": i / n_bins, "high": (i + 1) / n_bins, "count": int(mask.sum()),
+                     "confidence": conf, "accuracy": acc})
+    return float(total), bins
+
+
+def ece(confidences: Sequence[float], labels: Sequence[int], n_bins: int = 10) -> float:
+    """Expected calibration error (see `reliability`); 0 for no data."""
+    return reliability(confidences, labels, n_bins)[0] or 0.0
 
 
 def coverage_curve(confidences: Sequence[float], labels: Sequence[int],
@@ -146,8 +164,9 @@ def cross_validate(rows: Sequence[Row], folds: int = 5, seed: int = 13) -> dict:
 
 def _metrics(scored: Sequence[Row], by_dataset: bool = True) -> dict:
     p, y = [r.confidence for r in scored], [r.label for r in scored]
-    out = {"n": len(scored), "ece": round(ece(p, y), 4), "base_rate": round(float(np.mean(y)), 4) if y else None,
-           "coverage_accuracy": coverage_curve(p, y)}
+    error, bins = reliability(p, y)
+    out = {"n": len(scored), "ece": round(error or 0.0, 4), "base_rate": round(float(np.mean(y)), 4) if y else None,
+           "coverage_accuracy": coverage_curve(p, y), "reliability": bins}
     if by_dataset:
         for name in sorted({r.dataset for r in scored}):
             out[name] = _metrics([r for r in scored if r.dataset == name], by_dataset=False)

@@ -11,8 +11,8 @@ import re
 from assistant import guards
 from assistant.context import SourceBlock
 from assistant.extractive import Draft, extractive_draft
-from assistant.generation import EXTRACTIVE, GenerationRequest
-from assistant.prompt import NO_ANSWER, build_prompt
+from assistant.generation import EXTRACTIVE, GenerationRequest, failovers
+from assistant.prompt import NO_ANSWER, PROMPT_VERSION, build_prompt, strip_delimiters
 from assistant.sentences import draft_sentences
 from deflectkit.errors import DeflectError
 
@@ -31,6 +31,7 @@ class Drafted:
         self.cost, self.cached = 0.0, False
         self.best_sim = best_sim
         self.notes: list[str] = []  # how generation went (fallbacks, skips)
+        self.fallbacks: list[str] = []  # LLM providers skipped or failed, with why
         self.output: list[str] = []  # what the output guards removed
         self.blockers: list[str] = []
         self.extractive_fallback = extractive  # set while an LLM draft is in use
@@ -48,7 +49,9 @@ def _from_extractive(ext: Draft, provider: str = EXTRACTIVE) -> Drafted:
 
 
 def draft_reply(question: str, blocks: list[SourceBlock], embedder, settings, generator, provider: str,
-                request_id: str, allow_llm: bool = True) -> Drafted:
+                request_id: str, allow_llm: bool = True, index_version: int | None = None,
+                cache_bypass: bool = False) -> Drafted:
+    """`question` must be the redacted ticket: it goes into the prompt and the response-cache key."""
     ext = extractive_draft(question, blocks, embedder, settings.answer_max_sentences, settings.answer_greeting)
     out = _from_extractive(ext)
     if provider == EXTRACTIVE:
@@ -62,17 +65,21 @@ def draft_reply(question: str, blocks: list[SourceBlock], embedder, settings, ge
         return out
     system, user = build_prompt(question, blocks, settings.prompt_canary, settings.answer_max_sentences)
     try:
-        g = generator.generate(GenerationRequest(system=system, user=user, max_tokens=settings.answer_max_tokens,
-                                                 temperature=settings.answer_temperature, request_id=request_id))
+        g = generator.generate(GenerationRequest(
+            system=system, user=user, max_tokens=settings.answer_max_tokens, temperature=settings.answer_temperature,
+            request_id=request_id, ticket=question, index_version=index_version, prompt_version=PROMPT_VERSION,
+            sources_key="|".join(b.hit.chunk_id for b in blocks), cache_bypass=cache_bypass))
     except DeflectError as e:
-        out.notes += list(getattr(e, "reasons", None) or [str(e)]) + ["extractive draft used"]
+        out.fallbacks = list(getattr(e, "reasons", None) or [str(e)])
+        out.notes += [*out.fallbacks, "extractive draft used"]
         return out
+    out.fallbacks = failovers(g.fallbacks)
     out.notes += [f"skipped: {f}" for f in g.fallbacks]
     if g.provider == EXTRACTIVE:
         return out
     llm = Drafted([], [], g.provider, best_sim=ext.best_similarity, extractive=ext)
     llm.model, llm.tokens_in, llm.tokens_out, llm.cost, llm.cached = g.model, g.tokens_in, g.tokens_out, g.cost, g.cached
-    llm.notes = out.notes
+    llm.notes, llm.fallbacks = out.notes, out.fallbacks
     leak = guards.prompt_leak(g.text, settings.prompt_canary, system)
     if leak:
         llm.blockers.append(f"draft blocked: {leak}")
@@ -80,7 +87,10 @@ def draft_reply(question: str, blocks: list[SourceBlock], embedder, settings, ge
     if g.text.strip().upper().startswith(NO_ANSWER):
         llm.blockers.append(f"the {g.provider} model found no answer in the sources")
         return llm
-    llm.sentences = _guarded_sentences(g.text, blocks, llm.output)
+    text, echoed = strip_delimiters(g.text)
+    if echoed:
+        llm.output.append(f"{echoed} echoed prompt delimiter tag(s) removed")
+    llm.sentences = _guarded_sentences(text, blocks, llm.output)
     llm.kinds = ["sentence"] * len(llm.sentences)
     return llm
 

@@ -13,6 +13,13 @@ from pydantic import BaseModel, Field
 
 # A Generation with this provider name means "no LLM ran": the pipeline uses its extractive draft.
 EXTRACTIVE = "extractive"
+# Generation.fallbacks also carries "<provider>: prompt trimmed (...)" notes, which are not failovers.
+TRIMMED = "prompt trimmed"
+
+
+def failovers(fallbacks: list[str]) -> list[str]:
+    """The entries of Generation.fallbacks that say a provider was skipped or failed."""
+    return [f for f in fallbacks if not f.partition(": ")[2].startswith(TRIMMED)]
 
 
 class GenerationRequest(BaseModel):
@@ -21,6 +28,13 @@ class GenerationRequest(BaseModel):
     max_tokens: int = Field(300, description="Upper bound on generated tokens.")
     temperature: float = Field(0.0, description="Sampling temperature; 0 for reproducible drafts.")
     request_id: str = Field(description="The Answer's request id, for logs and traces.")
+    # Response cache key parts. Without `ticket` the call is never cached.
+    ticket: str | None = Field(
+        None, description="The redacted, as-asked ticket: with the fields below it keys the response cache.")
+    index_version: int | None = Field(None, description="Index version the sources come from.")
+    prompt_version: str = Field("", description="Version of the prompt template.")
+    sources_key: str = Field("", description="Which passages the prompt holds (chunk ids), so other filters miss.")
+    cache_bypass: bool = Field(False, description="Skip the cache lookup (a fresh answer is still stored).")
 
 
 class Generation(BaseModel):

@@ -53,5 +53,13 @@ class Answer(BaseModel):
     prompt_version: str
     index_version: int | None = None
     calibration_version: str = ""
-    cached: bool = False
+    cached: bool = Field(False, description="The LLM draft came from the response cache (no model call).")
+    fallbacks: list[str] = Field(
+        default_factory=list,
+        description="LLM providers skipped or failed before this draft, each with why (provider failover).")
     guardrails: dict[str, list[str]] = Field(default_factory=dict, description="What the guards found and did.")
+
+    @property
+    def body(self) -> str:
+        """The answer sentences only: no greeting or sign-off, no [n] markers (what ROUGE-L scores)."""
+        return " ".join(s.text for s in self.sentences)

@@ -26,6 +26,7 @@ from assistant.memo import MemoEmbedder
 from assistant.models import Answer, Citation, Sentence, Ticket
 from assistant.observability import log_event, request_context, span
 from assistant.prompt import PROMPT_VERSION
+from assistant.redaction import pin_presidio_loggers, shared_redactor
 from assistant.sentences import units
 from assistant.vocabulary import VocabularyCache
 from retrieval.models import Filters, Hit
@@ -45,6 +46,7 @@ class Assistant:
             raise ValueError(f"answer_threshold must be between 0 and 1, got {settings.answer_threshold}")
         if settings.answer_top_k <= 0:
             raise ValueError(f"answer_top_k must be greater than 0, got {settings.answer_top_k}")
+        pin_presidio_loggers()  # whoever built the redactor, its DEBUG output must not carry ticket text
         self.settings, self.searcher, self.redactor = settings, searcher, redactor
         self.embedder = embedder if isinstance(embedder, MemoEmbedder) else MemoEmbedder(embedder)
         self.generator = generator
@@ -55,23 +57,28 @@ class Assistant:
                                                              settings.support_semantic_threshold))
 
     @classmethod
-    def from_services(cls, services, generator=None) -> Assistant:
-        from ingest.redact import Redactor
+    def from_services(cls, services, generator=None, settings=None) -> Assistant:
+        """The Assistant over `services`, sharing the process's redactor (Presidio loads once).
 
-        return cls(services.settings, services.searcher, services.embedder, Redactor(), generator)
+        `settings` replaces services.settings for answering (e.g. another calibration profile)."""
+        return cls(settings or services.settings, services.searcher, services.embedder, shared_redactor(), generator)
 
-    def answer(self, ticket: str | Ticket, filters: Filters | None = None, provider: str | None = None) -> Answer:
-        return self.run(ticket, filters, provider).answer
+    def answer(self, ticket: str | Ticket, filters: Filters | None = None, provider: str | None = None,
+               cache_bypass: bool = False) -> Answer:
+        return self.run(ticket, filters, provider, cache_bypass).answer
 
-    def run(self, ticket: str | Ticket, filters: Filters | None = None, provider: str | None = None) -> Run:
-        """The Answer plus the confidence features behind it (calibration fits on these)."""
+    def run(self, ticket: str | Ticket, filters: Filters | None = None, provider: str | None = None,
+            cache_bypass: bool = False) -> Run:
+        """The Answer plus the confidence features behind it (calibration fits on these).
+
+        `cache_bypass` skips the response-cache lookup for an LLM draft (the fresh draft is stored)."""
         text = (ticket.text if isinstance(ticket, Ticket) else (ticket or "")).strip()
         if not text:
             raise EmptyTicket()
         with request_context(uuid.uuid4().hex) as rid, span("assistant.answer"):
-            return self._run(rid, text, filters, provider or self.settings.assistant_provider)
+            return self._run(rid, text, filters, provider or self.settings.assistant_provider, cache_bypass)
 
-    def _run(self, rid: str, raw: str, filters: Filters | None, provider: str) -> Run:
+    def _run(self, rid: str, raw: str, filters: Filters | None, provider: str, cache_bypass: bool = False) -> Run:
         s, timings, guardrails = self.settings, {}, {}
         with _timed(timings, "guard"):
             redacted, counts = self.redactor.redact(raw)
@@ -96,7 +103,7 @@ class Assistant:
         if relevant:
             with _timed(timings, "generate"):
                 drafted = draft_reply(question, blocks, self.embedder, s, self.generator, provider, rid,
-                                      allow_llm=not blockers)
+                                      allow_llm=not blockers, index_version=version, cache_bypass=cache_bypass)
             blockers += drafted.blockers
             if drafted.notes:
                 guardrails["generation"] = drafted.notes
@@ -116,6 +123,7 @@ class Assistant:
         decision = decide(conf, s.answer_threshold, blockers, question, missing, bool(sentences))
         answer = self._answer(rid, question, sentences, blocks, conf, decision, drafted, timings, guardrails, version)
         log_event(log, "assistant.answer", decision=answer.decision, confidence=conf, provider=answer.provider,
+                  cached=answer.cached, fallbacks=len(answer.fallbacks),
                   sentences=len(sentences), citations=len(answer.citations), index_version=version,
                   total_s=answer.timings.get("total"))
         return Run(answer, feats)
@@ -169,7 +177,8 @@ class Assistant:
             decision=decision.decision, reasons=decision.reasons, timings=timings,
             tokens_in=drafted.tokens_in, tokens_out=drafted.tokens_out, cost=drafted.cost,
             provider=drafted.provider, model=drafted.model, prompt_version=PROMPT_VERSION, index_version=version,
-            calibration_version=self.calibration.version, cached=drafted.cached, guardrails=guardrails,
+            calibration_version=self.calibration.version, cached=drafted.cached, fallbacks=drafted.fallbacks,
+            guardrails=guardrails,
         )
 
 

@@ -35,6 +35,11 @@ def _as_data(text: str) -> str:
     return _TAG.sub(lambda m: m.group(0).replace("<", "‹").replace(">", "›"), text)
 
 
+def strip_delimiters(text: str) -> tuple[str, int]:
+    """A reply without our <source>/<ticket> tags (small models echo them); how many were removed."""
+    return _TAG.subn(" ", text)
+
+
 def system_prompt(canary: str, max_sentences: int) -> str:
     return SYSTEM_TEMPLATE.format(no_answer=NO_ANSWER, max_sentences=max_sentences, canary=canary)
 

@@ -1,9 +1,11 @@
 """Answer metrics as pure functions over (Query, Answer) pairs.
 
 Conventions: an answer *escalates* when `decision == "escalate"`; out-of-scope questions should
-escalate. An answer is *correct* when it answers an in-scope question citing at least one relevant
-document (and, when a reference answer exists, reaches `rouge_min` ROUGE-L F1); the calibration
-metrics ask whether `confidence` predicts that.
+escalate. ROUGE-L scores the answer sentences (`Answer.body`: no greeting or sign-off, no [n]
+markers), the unit the benchmark's "at most 5 sentences" counts. A draft is *correct* by the very
+label the confidence model is fitted on (`assistant.calibration.label_of`: in scope, first citation
+relevant, enough sentences supported), so the ECE and coverage-accuracy curve here measure the
+calibration the assistant ships, not a look-alike definition.
 """
 
 from __future__ import annotations
@@ -12,11 +14,13 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from assistant.calibration import coverage_curve, label_of, reliability
 from assistant.models import Answer
+from assistant.settings import AssistantSettings
 from evals.datasets import Query
 
 Pair = tuple[Query, Answer]
-ROUGE_MIN = 0.2
+MIN_SHARE = AssistantSettings.model_fields["support_min_share"].default
 
 
 def _answered(pairs: Sequence[Pair]) -> list[Pair]:
@@ -34,8 +38,8 @@ def rouge_l(reference: str, draft: str) -> float:
 
 
 def rouge_l_f1(pairs: Sequence[Pair]) -> float | None:
-    """Mean ROUGE-L F1 over answered in-scope questions that have a reference answer."""
-    scores = [rouge_l(q.answer, a.draft) for q, a in _answered(pairs) if q.answer and not q.out_of_scope]
+    """Mean ROUGE-L F1 of the answer sentences over answered in-scope questions with a reference answer."""
+    scores = [rouge_l(q.answer, a.body) for q, a in _answered(pairs) if q.answer and not q.out_of_scope]
     return float(np.mean(scores)) if scores else None
 
 
@@ -61,35 +65,17 @@ def supported_share(pairs: Sequence[Pair]) -> float | None:
     return float(np.mean(flags)) if flags else None
 
 
-def is_correct(q: Query, a: Answer, rouge_min: float = ROUGE_MIN) -> bool:
-    if q.out_of_scope or a.decision != "answer":
-        return False
-    if q.relevant and not any(c.doc_id in set(q.relevant) for c in a.citations):
-        return False
-    return not q.answer or rouge_l(q.answer, a.draft) >= rouge_min
+def is_correct(q: Query, a: Answer, min_share: float = MIN_SHARE) -> bool:
+    """The calibration label (assistant.calibration.label_of) for this question's labels."""
+    return bool(label_of(a, q.relevant, q.out_of_scope, min_share))
 
 
 def calibration(confidences: Sequence[float], correct: Sequence[bool], n_bins: int = 10) -> dict:
     """Expected calibration error (equal-width bins, weighted by count) and the reliability bins."""
     if len(confidences) != len(correct):
         raise ValueError(f"{len(confidences)} confidences but {len(correct)} outcomes")
-    if n_bins < 1:
-        raise ValueError(f"n_bins must be at least 1, got {n_bins}")
-    conf, ok = np.asarray(confidences, dtype=float), np.asarray(correct, dtype=float)
-    if conf.size == 0:
-        return {"ece": None, "bins": []}
-    # Bin i holds (i/n, (i+1)/n]; confidence 0 joins the first bin.
-    idx = np.clip(np.ceil(conf * n_bins).astype(int) - 1, 0, n_bins - 1)
-    bins, ece = [], 0.0
-    for i in range(n_bins):
-        mask = idx == i
-        if not mask.any():
-            continue
-        mc, acc = float(conf[mask].mean()), float(ok[mask].mean())
-        ece += mask.sum() / conf.size * abs(mc - acc)
-        bins.append({"low": i / n_bins, "high": (i + 1) / n_bins, "count": int(mask.sum()),
-                     "confidence": mc, "accuracy": acc})
-    return {"ece": float(ece), "bins": bins}
+    error, bins = reliability(confidences, [int(c) for c in correct], n_bins)
+    return {"ece": error, "bins": bins}
 
 
 def latency(pairs: Sequence[Pair]) -> dict[str, dict[str, float]]:
@@ -113,10 +99,17 @@ def usage(pairs: Sequence[Pair]) -> dict[str, float]:
             "cost_per_answer": sum(a.cost for _, a in pairs) / n, "cost_total": sum(a.cost for _, a in pairs)}
 
 
-def answer_metrics(pairs: Sequence[Pair], n_bins: int = 10) -> dict:
-    """Everything above in one JSON-ready dict (None where a metric has nothing to measure)."""
-    cal = calibration([a.confidence for _, a in pairs], [is_correct(q, a) for q, a in pairs], n_bins)
+def answer_metrics(pairs: Sequence[Pair], n_bins: int = 10, min_share: float = MIN_SHARE) -> dict:
+    """Everything above in one JSON-ready dict (None where a metric has nothing to measure).
+
+    `coverage_accuracy`: for each threshold t, the share of questions whose confidence is >= t
+    (answered if t were the answer threshold) and the share of those that are correct."""
+    conf = [a.confidence for _, a in pairs]
+    correct = [is_correct(q, a, min_share) for q, a in pairs]
+    cal = calibration(conf, correct, n_bins)
     return {"n_answers": len(pairs), "answered": len(_answered(pairs)), "rouge_l_f1": rouge_l_f1(pairs),
             "citation_precision": citation_precision(pairs), **abstention(pairs),
-            "supported_sentence_share": supported_share(pairs), "ece": cal["ece"], "reliability": cal["bins"],
+            "supported_sentence_share": supported_share(pairs),
+            "correct_share": float(np.mean(correct)) if correct else None, "ece": cal["ece"],
+            "reliability": cal["bins"], "coverage_accuracy": coverage_curve(conf, [int(c) for c in correct]),
             "latency": latency(pairs), **usage(pairs)}

@@ -1,6 +1,7 @@
 """Self-contained HTML report: metric table, per-category bars, rank histogram and, when answers
-were scored, a reliability diagram. Charts are matplotlib PNGs inlined as base64, so the file
-opens offline in any browser."""
+were scored, the calibration block (ECE, reliability diagram, coverage-accuracy curve and table).
+`deflect calibrate --report` renders the same block per split with `write_calibration_report`.
+Charts are matplotlib PNGs inlined as base64, so the file opens offline in any browser."""
 
 from __future__ import annotations
 
@@ -94,6 +95,41 @@ def reliability_chart(bins: list[dict], ece: float | None) -> str:
     return _png(fig)
 
 
+def coverage_chart(curve: list[dict]) -> str:
+    """Accuracy against coverage as the answer threshold t rises (each point labelled with its t)."""
+    fig, ax = _figure(4.6, 4.0)
+    pts = [p for p in curve if p.get("accuracy") is not None]
+    ax.plot([p["coverage"] for p in pts], [p["accuracy"] for p in pts], "o-", markersize=3)
+    for p in pts:
+        ax.annotate(f"{p['threshold']:g}", (p["coverage"], p["accuracy"]), fontsize=7,
+                    textcoords="offset points", xytext=(3, 3))
+    ax.set_xlim(0, 1.02)
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel("coverage (share answered: confidence >= t)")
+    ax.set_ylabel("accuracy of the answered")
+    ax.set_title("Coverage vs accuracy")
+    return _png(fig)
+
+
+def calibration_section(metrics: dict, heading: str | None = None) -> list[str]:
+    """HTML for one set of calibration metrics: ECE, reliability diagram, coverage-accuracy curve and table.
+
+    `metrics` holds `ece`, `reliability` (bins) and `coverage_accuracy` (threshold, coverage, accuracy)."""
+    ece, curve = metrics.get("ece"), metrics.get("coverage_accuracy") or []
+    parts = [f"<h3>{html.escape(heading)}</h3>"] if heading else []
+    facts = [f"ECE <b>{ece:.3f}</b>" if ece is not None else "ECE –"]
+    facts += [f"{k.replace('_', ' ')} {_fmt(metrics[k])}" for k in ("n", "base_rate", "correct_share")
+              if metrics.get(k) is not None]
+    parts.append("<p>" + " · ".join(facts) + "</p>")
+    parts.append(f'<img alt="reliability diagram" src="{reliability_chart(metrics.get("reliability") or [], ece)}">')
+    if curve:
+        parts += [f'<img alt="coverage-accuracy curve" src="{coverage_chart(curve)}">',
+                  _table(["threshold", "coverage", "accuracy"],
+                         [[p["threshold"], p["coverage"], "–" if p["accuracy"] is None else p["accuracy"]]
+                          for p in curve])]
+    return parts
+
+
 def _fmt(v) -> str:
     return f"{v:.3f}" if isinstance(v, float) else html.escape(str(v))
 
@@ -133,17 +169,53 @@ def render_report(runs: list[EvalRun], title: str | None = None) -> str:
             a = r.answers
             keys = [k for k in ("rouge_l_f1", "citation_precision", "abstention_precision", "abstention_recall",
                                 "supported_sentence_share", "ece", "cost_per_answer") if k in a]
+            profile = a.get("calibration_profile")
             parts += [f"<h2>Answers ({html.escape(r.mode)})</h2>",
                       _table(keys, [[a[k] if a[k] is not None else "–" for k in keys]]),
                       _table(["stage", "p50 s", "p95 s"], [[s, v["p50"], v["p95"]] for s, v in a.get("latency", {}).items()]),
-                      f'<img alt="reliability diagram" src="{reliability_chart(a.get("reliability", []), a.get("ece"))}">']
+                      "<h2>Calibration</h2>",
+                      f"<p>calibration {html.escape(str(a.get('calibration_version', '?')))}"
+                      + (f", profile {html.escape(profile)}" if profile else "") + "</p>",
+                      *calibration_section(a)]
     notes = [n for r in runs for n in r.notes]
     if notes:
         parts.append("<h2>Notes</h2><ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>")
+    return _page(title or first.dataset, parts)
+
+
+def render_calibration_report(cal: dict, title: str | None = None) -> str:
+    """A fitted calibration (Calibration.model_dump()) as a page: per split and dataset, the calibration block."""
+    m = cal.get("metrics", {})
+    parts = [f"<h1>{html.escape(title or 'Confidence calibration')}</h1>",
+             f"<p>version <b>{html.escape(cal.get('version', '?'))}</b> · fitted on "
+             f"{html.escape(', '.join(cal.get('fitted_on', [])))} ({cal.get('n', 0)} questions) · profile "
+             f"{html.escape(cal.get('profile', ''))}</p>", f"<p>Correct means: {html.escape(cal.get('label', ''))}</p>"]
+    splits = [("held_out", f"Held-out split ({m.get('test_share', 0):.0%}, seed {m.get('seed', '?')}): "
+               "model fitted on the rest"),
+              ("cross_validated", f"{m.get('cross_validated', {}).get('folds', '?')}-fold cross-validation: "
+               "every question scored by a model that never saw it")]
+    for key, heading in splits:
+        if key not in m:
+            continue
+        parts += [f"<h2>{html.escape(heading)}</h2>", *calibration_section(m[key], "all datasets")]
+        for name in cal.get("fitted_on", []):
+            if isinstance(m[key].get(name), dict):
+                parts += calibration_section(m[key][name], name)
+    return _page(title or "Confidence calibration", parts)
+
+
+def write_calibration_report(cal: dict, path: Path, title: str | None = None) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_calibration_report(cal, title), encoding="utf-8")
+    return path
+
+
+def _page(title: str, parts: list[str]) -> str:
     style = ("body{font-family:system-ui,sans-serif;max-width:980px;margin:2em auto;color:#222}"
              "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}"
              "th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}img{max-width:100%;display:block}")
-    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title or first.dataset)}</title>"
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
             f"<style>{style}</style></head><body>{''.join(parts)}</body></html>")
 
 

@@ -45,6 +45,20 @@ def merge_counts(a: Mapping[str, int], b: Mapping[str, int]) -> dict[str, int]:
     return {k: out[k] for k in sorted(out)}
 
 
+# Presidio's loggers can log the text around a match at DEBUG/INFO ("Context list is: email
+# jane.doe@example.com"): wherever a Redactor loads, they are held at WARNING or stricter, so an
+# app's own DEBUG logging never collects the PII this module exists to remove.
+PRESIDIO_LOGGERS = ("presidio-analyzer", "presidio-anonymizer", "decision_process")
+
+
+def pin_presidio_loggers(level: int = logging.WARNING) -> None:
+    """Raise Presidio's loggers to at least `level` (never lowers a stricter level set elsewhere)."""
+    for name in PRESIDIO_LOGGERS:
+        pinned = logging.getLogger(name)
+        if pinned.level == logging.NOTSET or pinned.level < level:
+            pinned.setLevel(level)
+
+
 class _Engines(NamedTuple):
     analyzer: Any  # presidio_analyzer.AnalyzerEngine
     anonymizer: Any  # presidio_anonymizer.AnonymizerEngine
@@ -73,6 +87,7 @@ class Redactor:
         if self._engines is None:
             with self._lock:
                 if self._engines is None:
+                    pin_presidio_loggers()
                     self._engines = _build_engines()
         return self._engines
 

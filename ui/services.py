@@ -6,7 +6,6 @@ functions. `answer_ticket` is the only place that knows how the assistant is con
 
 from __future__ import annotations
 
-import functools
 import logging
 import threading
 from dataclasses import dataclass, field
@@ -25,12 +24,11 @@ def make_settings(**overrides: Any):
     return Settings(**overrides)
 
 
-@functools.cache
 def shared_redactor():
-    """One PII redactor per process: Presidio takes seconds to load and every assistant can share it."""
-    from ingest.redact import Redactor
+    """One PII redactor per process, the same one the CLI and evals use (Presidio loads once)."""
+    from assistant.redaction import shared_redactor as shared
 
-    return Redactor()
+    return shared()
 
 
 @dataclass

@@ -48,12 +48,14 @@ def build_generator(
     *,
     flags: Flags | None = None,
     ledger: UsageLedger | None = None,
+    cache: ResponseCache | None = None,
 ) -> Generator:
     """The Generator for `provider` (default settings.assistant_provider) followed by settings.llm_fallbacks.
 
     `flags` is read on every request (default: the settings' kill switches); `ledger` defaults to
-    <data_dir>/usage.db. Unknown provider names raise ProviderUnavailable here; missing dependencies or
-    keys surface per request as skip reasons (or at once via `warm_up()`).
+    <data_dir>/usage.db and `cache` to <data_dir>/cache.db (response_cache_* settings). Unknown provider
+    names raise ProviderUnavailable here; missing dependencies or keys surface per request as skip reasons
+    (or at once via `warm_up()`).
     """
     primary = provider or settings.assistant_provider
     providers = [make_provider(name, settings) for name in resolve_chain(primary, settings.llm_fallbacks)]
@@ -62,4 +64,5 @@ def build_generator(
         ChainPolicy.from_settings(settings),
         flags or flags_from_settings(settings),
         ledger if ledger is not None else UsageLedger(settings.usage_db_path),
+        cache if cache is not None else ResponseCache.from_settings(settings),
     )

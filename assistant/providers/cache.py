@@ -37,11 +37,12 @@ def normalise_ticket(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
-def cache_key(ticket: str, index_version: int | None, provider: str, prompt_version: str) -> str:
-    payload = json.dumps(
-        {"t": normalise_ticket(ticket), "i": index_version, "p": provider, "v": prompt_version},
-        sort_keys=True, ensure_ascii=False,
-    )
+def cache_key(ticket: str, index_version: int | None, provider: str, prompt_version: str, scope: str = "") -> str:
+    """`scope` names what else shaped the prompt (e.g. the chunk ids of its sources, which filters change)."""
+    body = {"t": normalise_ticket(ticket), "i": index_version, "p": provider, "v": prompt_version}
+    if scope:  # absent rather than empty, so keys made before scope existed stay valid
+        body["s"] = scope
+    payload = json.dumps(body, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
@@ -75,11 +76,12 @@ class ResponseCache:
         return self._db
 
     def get(
-        self, ticket: str, index_version: int | None, provider: str, prompt_version: str, bypass: bool = False
+        self, ticket: str, index_version: int | None, provider: str, prompt_version: str, bypass: bool = False,
+        scope: str = "",
     ) -> dict[str, Any] | None:
         if not self.enabled or bypass:
             return None
-        key = cache_key(ticket, index_version, provider, prompt_version)
+        key = cache_key(ticket, index_version, provider, prompt_version, scope)
         with self._lock:
             row = self.db.execute("SELECT value, created_at FROM responses WHERE key = ?", [key]).fetchone()
             if row is None:
@@ -91,11 +93,12 @@ class ResponseCache:
         return json.loads(row[0])
 
     def put(
-        self, ticket: str, index_version: int | None, provider: str, prompt_version: str, value: dict[str, Any]
+        self, ticket: str, index_version: int | None, provider: str, prompt_version: str, value: dict[str, Any],
+        scope: str = "",
     ) -> None:
         if not self.enabled:
             return
-        key = cache_key(ticket, index_version, provider, prompt_version)
+        key = cache_key(ticket, index_version, provider, prompt_version, scope)
         row = {
             "key": key, "value": json.dumps(value, ensure_ascii=False), "created_at": self._clock(),
             "provider": provider, "index_version": index_version, "prompt_version": prompt_version,

@@ -1,9 +1,12 @@
 """The resilient Generator: kill switches, daily budget, then each provider in order behind its breaker.
 
-Order per request: generation_enabled flag -> budget downgrade -> for each provider: disabled flag,
-circuit breaker, prompt cap (sources trimmed), retries on transient errors. The first text wins; every
-skip and failure before it is listed in Generation.fallbacks. If none is left, GenerationUnavailable
-(with the same reasons) tells the assistant to serve its extractive draft.
+Order per request: generation_enabled flag -> response cache (primary provider only) -> budget downgrade
+-> for each provider: disabled flag, circuit breaker, prompt cap (sources trimmed), retries on transient
+errors. The first text wins; every skip and failure before it is listed in Generation.fallbacks. If none
+is left, GenerationUnavailable (with the same reasons) tells the assistant to serve its extractive draft.
+
+Only the primary provider's answers are cached: a fallback's draft is a degraded answer that should not
+outlive the outage it covered.
 """
 
 from __future__ import annotations
@@ -16,9 +19,10 @@ from typing import Any
 
 import pybreaker
 
-from assistant.generation import EXTRACTIVE, Generation, GenerationRequest
+from assistant.generation import EXTRACTIVE, TRIMMED, Generation, GenerationRequest
 from assistant.observability import log_event, request_context, span
 from assistant.providers.budget import UsageLedger, downgrade, fit_to_budget
+from assistant.providers.cache import ResponseCache
 from assistant.providers.errors import GenerationUnavailable, PromptTooLong, ProviderError
 from assistant.providers.registry import Provider, Reply
 from assistant.providers.resilience import Breakers, retrying
@@ -85,11 +89,12 @@ class ResilientGenerator:
     """Implements assistant.generation.Generator. Build once and share: breakers live on the instance."""
 
     def __init__(self, providers: list[Provider], policy: ChainPolicy, flags: Flags,
-                 ledger: UsageLedger | None = None):
+                 ledger: UsageLedger | None = None, cache: ResponseCache | None = None):
         self.providers = providers
         self.policy = policy
         self.flags = flags
         self.ledger = ledger
+        self.cache = cache
         self.breakers = Breakers(policy.breaker_fail_max, policy.breaker_reset_s)
         for p in providers:
             self.breakers[p.name].add_excluded_exception(PromptTooLong)  # the request's fault, not the provider's
@@ -126,6 +131,11 @@ class ResilientGenerator:
             if isinstance(disabled, str):  # a flags store may keep "openai,local"
                 disabled = [d.strip() for d in disabled.split(",")]
             disabled = set(disabled)
+            hit = self._cached(req, disabled)
+            if hit is not None:
+                s.set_attribute("provider", hit.provider)
+                s.set_attribute("cached", True)
+                return hit
             reasons: list[str] = []
             for p in self._within_budget(reasons):
                 if p.name in disabled:
@@ -140,9 +150,45 @@ class ResilientGenerator:
                     continue
                 s.set_attribute("provider", gen.provider)
                 s.set_attribute("fallbacks", len(gen.fallbacks))
+                if p is self.providers[0]:
+                    self._store(req, p, gen)
                 return gen
             log_event(log, "llm.unavailable", reasons=reasons)
             raise GenerationUnavailable(reasons)
+
+    def _cache_args(self, req: GenerationRequest, p: Provider) -> tuple | None:
+        if self.cache is None or req.ticket is None:
+            return None
+        # The model is part of the provider's identity: a new DEFLECT_OPENAI_MODEL must not reuse old drafts.
+        return req.ticket, req.index_version, f"{p.name}:{p.model}", req.prompt_version
+
+    def _cached(self, req: GenerationRequest, disabled: set[str]) -> Generation | None:
+        """The primary provider's stored answer to this very request, unless switched off or bypassed."""
+        if not self.providers or self.providers[0].name in disabled:
+            return None
+        p = self.providers[0]
+        args = self._cache_args(req, p)
+        if args is None:
+            return None
+        try:
+            value = self.cache.get(*args, bypass=req.cache_bypass, scope=req.sources_key)
+        except Exception as e:  # noqa: BLE001 - a cache fault costs a model call, never the answer
+            log_event(log, "llm.cache_failed", level=logging.WARNING, error=f"{type(e).__name__}: {e}")
+            return None
+        if value is None:
+            return None
+        log_event(log, "llm.cache_hit", provider=p.name, model=value.get("model", p.model))
+        # Nothing was billed for this request: tokens and cost are those of this call, i.e. none.
+        return Generation(text=value["text"], provider=p.name, model=value.get("model", p.model), cached=True)
+
+    def _store(self, req: GenerationRequest, p: Provider, gen: Generation) -> None:
+        args = self._cache_args(req, p)
+        if args is None:
+            return
+        try:
+            self.cache.put(*args, {"text": gen.text, "model": gen.model}, scope=req.sources_key)
+        except Exception as e:  # noqa: BLE001 - as above
+            log_event(log, "llm.cache_failed", level=logging.WARNING, error=f"{type(e).__name__}: {e}")
 
     def _within_budget(self, reasons: list[str]) -> list[Provider]:
         if self.ledger is None:
@@ -176,7 +222,7 @@ class ResilientGenerator:
             cost = p.cost(reply.tokens_in, reply.tokens_out)
             s.set_attributes({"tokens_in": reply.tokens_in, "tokens_out": reply.tokens_out, "cost": cost,
                               "latency_s": round(latency, 3), "trimmed": fitted.trimmed})
-        notes = [f"{p.name}: prompt trimmed ({fitted.note})"] if fitted.trimmed else []
+        notes = [f"{p.name}: {TRIMMED} ({fitted.note})"] if fitted.trimmed else []
         self._record(p, req, reply, cost)
         log_event(log, "llm.call", provider=p.name, model=p.model, tokens_in=reply.tokens_in,
                   tokens_out=reply.tokens_out, cost=cost, latency_s=round(latency, 3), trimmed=fitted.trimmed,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contextlib import nullcontext
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -40,6 +41,8 @@ def ask(
     locale: Annotated[str | None, typer.Option(help="Only sources with this locale.")] = None,
     source: Annotated[list[str] | None, typer.Option(help="Only sources under this prefix (repeatable).")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the Answer as JSON on stdout.")] = False,
+    no_cache: Annotated[bool, typer.Option(
+        "--no-cache", help="Ask the LLM afresh instead of reusing a cached draft (the new draft is cached).")] = False,
 ) -> None:
     """Draft a cited reply to a ticket, or say why it should be escalated."""
     from retrieval.models import Filters
@@ -50,7 +53,8 @@ def ask(
         raise typer.BadParameter(f"--provider must be one of {', '.join(PROVIDERS)}, got {provider!r}")
     assistant = build_assistant(svc, provider)
     with err_console.status("Drafting…", spinner="dots") if not json_out else nullcontext():
-        answer = assistant.answer(ticket, Filters(locale=locale, sources=source or []), provider=provider)
+        answer = assistant.answer(ticket, Filters(locale=locale, sources=source or []), provider=provider,
+                                  cache_bypass=no_cache)
     if json_out:
         print_json(answer.model_dump(mode="json"))
         return
@@ -60,8 +64,9 @@ def ask(
 def render_answer(answer) -> None:
     color = {"high": "green", "medium": "yellow", "low": "red"}[answer.confidence_label]
     verdict = "[green]ANSWER[/green]" if answer.decision == "answer" else "[red]ESCALATE[/red]"
+    cached = " cached" if answer.cached else ""
     console.print(f"{verdict}  confidence [{color}]{answer.confidence:.2f} ({answer.confidence_label})[/{color}]"
-                  f"  [dim]provider={answer.provider} request={answer.request_id}[/dim]")
+                  f"  [dim]provider={answer.provider}{cached} request={answer.request_id}[/dim]")
     for r in answer.reasons:
         console.print(f"  • {escape(r)}")
     if answer.draft:
@@ -93,6 +98,9 @@ def calibrate(
     seed: Annotated[int, typer.Option(help="Seed of the held-out split.")] = 13,
     test_share: Annotated[float, typer.Option(help="Share of questions held out for the reported metrics.")] = 0.3,
     json_out: Annotated[bool, typer.Option("--json", help="Print the calibration (with metrics) as JSON.")] = False,
+    report: Annotated[Path | None, typer.Option(
+        "--report", help="Also write a self-contained HTML report (ECE, reliability diagram, coverage-accuracy "
+        "curve per split and dataset) here.")] = None,
 ) -> None:
     """Fit the confidence model on labeled questions; writes <data_dir>/calibration.json."""
     from assistant.calibration import collect, fit_calibration
@@ -107,12 +115,20 @@ def calibrate(
             rows += collect(name, svc.settings, progress=cb)
     cal = fit_calibration(rows, seed=seed, test_share=test_share)
     path = write_calibration(cal, calibration_path(svc.settings))
+    if report:
+        from evals.report import write_calibration_report
+
+        write_calibration_report(cal.model_dump(mode="json"), report)
+        err_console.print(f"Report written to {report}")
     if json_out:
         print_json(cal.model_dump(mode="json") | {"path": str(path)})
         return
     held = cal.metrics["held_out"]
     console.print(f"Calibration [bold]{cal.version}[/bold] written to {path}")
     console.print(f"fitted on {cal.n} questions; held out {held['n']}: ECE {held['ece']:.3f}, base rate {held['base_rate']:.2f}")
+    cv = cal.metrics.get("cross_validated")
+    if cv:
+        console.print(f"{cv['folds']}-fold cross-validated over {cv['n']}: ECE {cv['ece']:.3f}")
     t = Table(title="Coverage vs accuracy (held out)")
     for col in ("threshold", "coverage", "accuracy"):
         t.add_column(col, justify="right")

@@ -10,6 +10,9 @@ import pytest
 
 from assistant.generation import Generation, GenerationRequest
 
+# The provider tests' real `python -m llama_cpp.server` on loopback (start/stop, GGUF lookup), reused as is.
+from tests.assistant_providers.conftest import gguf, llama_server_factory  # noqa: F401
+
 REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "demo" / "helpcenter"
 
@@ -50,9 +53,9 @@ def slice_services(tmp_path_factory, embedder, demo_slice):
 
 @pytest.fixture(scope="session")
 def redactor():
-    from ingest.redact import Redactor
+    from assistant.redaction import shared_redactor
 
-    return Redactor()
+    return shared_redactor()  # the one Assistant.from_services uses: Presidio loads once per session
 
 
 @pytest.fixture(scope="session")

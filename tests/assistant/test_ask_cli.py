@@ -72,10 +72,15 @@ def test_calibrate_fits_and_writes_calibration_json(tmp_path, monkeypatch, make_
     svc = make_services()
     monkeypatch.setattr(ask_cmds, "services", lambda: svc)
     folder = _beir(tmp_path / "tiny-beir")
-    result = runner.invoke(ask_cmds.app, ["calibrate", "--dataset", f"beir:{folder}", "--json", "--test-share", "0.25"])
+    report = tmp_path / "reports" / "calibration.html"
+    result = runner.invoke(ask_cmds.app, ["calibrate", "--dataset", f"beir:{folder}", "--json", "--test-share", "0.25",
+                                          "--report", str(report)])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     path = svc.settings.data_dir / "calibration.json"
     assert data["path"] == str(path) and path.exists()
     assert data["version"].startswith("cal-") and data["n"] == 8 and data["metrics"]["held_out"]["n"] == 2
-    assert {"ece", "coverage_accuracy"} <= set(data["metrics"]["held_out"])
+    assert {"ece", "coverage_accuracy", "reliability"} <= set(data["metrics"]["held_out"])
+    page = report.read_text()  # the eval harness's calibration block, per split
+    assert data["version"] in page and 'alt="reliability diagram"' in page and 'alt="coverage-accuracy curve"' in page
+    assert f"ECE <b>{data['metrics']['held_out']['ece']:.3f}</b>" in page

@@ -92,6 +92,19 @@ def test_unavailable_llm_falls_back_to_extractive_with_the_reason(make_assistant
     a = make_assistant(gen).answer("How do I refund a customer?", provider="local")
     assert a.provider == "extractive" and a.sentences
     assert "local: breaker open" in a.guardrails["generation"]
+    assert a.fallbacks == ["local: breaker open"]  # the failover, machine-readable
+
+
+def test_echoed_prompt_tags_are_stripped_from_an_llm_draft(make_assistant, scripted):
+    def echo_source_one(req):  # what SmolLM2 does: repeats the delimiters around a copied passage
+        m = re.search(r'(<source n="1"[^>]*>)\n(.*?)\n</source>', req.user, re.S)
+        first = [u.text for u in units(m.group(2))][0]
+        return f'{m.group(1)} {first} [1] </source> <ticket id="x">'
+
+    a = make_assistant(scripted(echo_source_one)).answer("How do I refund a customer?", provider="local")
+    assert a.provider == "scripted" and a.sentences
+    assert "<source" not in a.draft and "</source>" not in a.draft and "<ticket" not in a.draft
+    assert "3 echoed prompt delimiter tag(s) removed" in a.guardrails["output"]
 
 
 def test_kill_switch_skips_the_llm(make_assistant, scripted):

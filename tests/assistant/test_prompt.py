@@ -1,7 +1,7 @@
 import pytest
 
 from assistant.context import SourceBlock, approx_tokens, assemble, dedupe_hits
-from assistant.prompt import NO_ANSWER, PROMPT_VERSION, build_prompt
+from assistant.prompt import NO_ANSWER, PROMPT_VERSION, build_prompt, strip_delimiters
 from retrieval.models import Hit, Scores
 
 pytestmark = pytest.mark.unit
@@ -41,3 +41,9 @@ def test_assemble_numbers_blocks_and_respects_the_budget():
     assert [b.n for b in blocks] == [1, 2] and [b.hit.rank for b in blocks] == [1, 3]
     first_only = assemble([hit(1, long)], {}, budget=30, max_blocks=5)
     assert len(first_only) == 1 and approx_tokens(first_only[0].text) <= 30
+
+
+def test_strip_delimiters_removes_our_tags_only():
+    text, n = strip_delimiters('<source n="1" title="Refund"> Click Refund [1]. </SOURCE> <ticket> <b>x</b>')
+    assert n == 3 and "<source" not in text.lower() and "<ticket" not in text and "<b>x</b>" in text
+    assert strip_delimiters("Plain text [1].") == ("Plain text [1].", 0)

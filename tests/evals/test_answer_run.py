@@ -5,7 +5,7 @@ import types
 
 import pytest
 
-from assistant.models import Answer, Citation
+from assistant.models import Answer, Citation, Sentence
 from evals.answer_run import load_assistant_class, run_answers
 from evals.datasets import Dataset, Query
 
@@ -22,6 +22,7 @@ class ScriptedAssistant:
         oos = "payroll" in ticket.text
         return Answer(request_id="r", ticket=ticket.text, draft="" if oos else "Click Refund [1].",
                       citations=[] if oos else [Citation(n=1, chunk_id="c", doc_id="refund.md", title="R", quote="q")],
+                      sentences=[] if oos else [Sentence(text="Click Refund.", citations=[1], supported=True)],
                       confidence=0.2 if oos else 0.9, confidence_label="low" if oos else "high",
                       decision="escalate" if oos else "answer", provider="scripted", prompt_version="p",
                       timings={"retrieve": 0.01, "generate": 0.5})
@@ -42,4 +43,6 @@ def test_run_answers_scores_every_question(tmp_path):
     assert m["n_answers"] == 2 and m["citation_precision"] == 1.0
     assert m["abstention_precision"] == 1.0 and m["abstention_recall"] == 1.0
     assert m["rouge_l_f1"] == pytest.approx(1.0) and m["latency"]["total"]["n"] == 2
+    # .9 on a correct draft, .2 on an out-of-scope escalation: ECE = (0.1 + 0.2) / 2
+    assert m["ece"] == pytest.approx(0.15) and m["coverage_accuracy"][0]["coverage"] == 1.0
     assert seen[-1] == ("answers", 2, 2)
