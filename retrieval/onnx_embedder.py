@@ -82,10 +82,18 @@ class OnnxEmbedder:
 
     def _open_session(self):
         export = self.export_dir.name
-        path = ensure_exported(self.model_dir, self.cache_dir, export, quantize=self.quantize)
+        try:
+            path = ensure_exported(self.model_dir, self.cache_dir, export, quantize=self.quantize)
+        except OSError as e:  # e.g. a service account whose home is read-only or missing
+            raise RetrievalError(
+                f"Cannot write the ONNX export to {self.cache_dir} ({e}). Set DEFLECT_ONNX_CACHE_DIR to a "
+                "writable folder, or DEFLECT_EMBEDDING_BACKEND=torch.") from e
         seen = path.stat()
         try:
             return _session(path, self.threads)
+        except ImportError as e:
+            raise RetrievalError(f"onnxruntime is not installed ({e}): run `make setup`, or set "
+                                 "DEFLECT_EMBEDDING_BACKEND=torch.") from e
         except Exception as e:  # damaged on disk: make it again (unless another process just did)
             log.warning("re-exporting unusable ONNX file", extra={"path": str(path), "error": str(e)})
             path = ensure_exported(self.model_dir, self.cache_dir, export, quantize=self.quantize, broken=seen)

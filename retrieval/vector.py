@@ -99,9 +99,11 @@ class VectorStore:
 
     def add(self, version: int, ids: list[str], vectors: np.ndarray, metadatas: list[dict], col=None) -> None:
         col = col or self.collection(version)
-        self._counts.pop(version, None)
-        for i in range(0, len(ids), _BATCH):
-            col.add(ids=ids[i : i + _BATCH], embeddings=vectors[i : i + _BATCH], metadatas=metadatas[i : i + _BATCH])
+        try:
+            for i in range(0, len(ids), _BATCH):
+                col.add(ids=ids[i : i + _BATCH], embeddings=vectors[i : i + _BATCH], metadatas=metadatas[i : i + _BATCH])
+        finally:  # after, not before: a query during the add must not keep a partial count
+            self._counts.pop(version, None)
 
     def query(self, version: int, vector: np.ndarray, k: int, ids: list[str] | None = None) -> list[tuple[str, float]]:
         """(chunk_id, cosine similarity), best first; `ids` restricts the search (metadata filters)."""

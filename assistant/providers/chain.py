@@ -11,6 +11,8 @@ outlive the outage it covered.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -162,6 +164,12 @@ class ResilientGenerator:
         # The model is part of the provider's identity: a new DEFLECT_OPENAI_MODEL must not reuse old drafts.
         return req.ticket, req.index_version, f"{p.name}:{p.model}", req.prompt_version
 
+    def _scope(self, req: GenerationRequest) -> str:
+        """Everything else that shapes the draft: the passages, and the system prompt (canary, sentence
+        limit) and generation settings, so changing any of them never serves a draft made under the old."""
+        shape = json.dumps([req.system, req.max_tokens, req.temperature, self.policy.max_prompt_tokens])
+        return f"{req.sources_key}|{hashlib.sha256(shape.encode()).hexdigest()[:16]}"
+
     def _cached(self, req: GenerationRequest, disabled: set[str]) -> Generation | None:
         """The primary provider's stored answer to this very request, unless switched off or bypassed."""
         if not self.providers or self.providers[0].name in disabled:
@@ -171,7 +179,7 @@ class ResilientGenerator:
         if args is None:
             return None
         try:
-            value = self.cache.get(*args, bypass=req.cache_bypass, scope=req.sources_key)
+            value = self.cache.get(*args, bypass=req.cache_bypass, scope=self._scope(req))
         except Exception as e:  # noqa: BLE001 - a cache fault costs a model call, never the answer
             log_event(log, "llm.cache_failed", level=logging.WARNING, error=f"{type(e).__name__}: {e}")
             return None
@@ -186,7 +194,7 @@ class ResilientGenerator:
         if args is None:
             return
         try:
-            self.cache.put(*args, {"text": gen.text, "model": gen.model}, scope=req.sources_key)
+            self.cache.put(*args, {"text": gen.text, "model": gen.model}, scope=self._scope(req))
         except Exception as e:  # noqa: BLE001 - as above
             log_event(log, "llm.cache_failed", level=logging.WARNING, error=f"{type(e).__name__}: {e}")
 

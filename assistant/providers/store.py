@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import sqlite3
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import sqlite_utils
 
-Migration = Callable[[sqlite_utils.Database], None]
+from deflectkit.migrations import Migration, run_migrations
 
 
 def open_db(path: Path | str | None, migrations: Sequence[Migration]) -> sqlite_utils.Database:
@@ -27,12 +26,5 @@ def open_db(path: Path | str | None, migrations: Sequence[Migration]) -> sqlite_
     db = sqlite_utils.Database(conn)
     if path is not None:
         db.enable_wal()
-    db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at REAL)")
-    done = {r[0] for r in db.execute("SELECT name FROM _migrations").fetchall()}
-    for m in migrations:
-        if m.__name__ not in done:
-            with db.conn:
-                m(db)
-                db["_migrations"].insert({"name": m.__name__, "applied_at": time.time()}, replace=True)
+    run_migrations(db, migrations)  # all pending in one write transaction: two processes never race
     return db
-

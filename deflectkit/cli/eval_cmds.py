@@ -116,7 +116,7 @@ def compare(
         "--fail-on-regression", help="Release gate: exit 1 when B is worse than A on a gated metric "
         "beyond doubt (the whole 95% interval below -max-drop).")] = False,
     gate_metrics: Annotated[str, typer.Option("--gate-metrics", help="Comma-separated metrics the gate checks.")] = "ndcg@10,hit@5",
-    max_drop: Annotated[float, typer.Option("--max-drop", help="Tolerated drop before the gate fails.")] = 0.0,
+    max_drop: Annotated[float, typer.Option("--max-drop", min=0.0, help="Tolerated drop before the gate fails.")] = 0.0,
 ) -> None:
     """Metric deltas B - A with paired bootstrap 95% intervals, and the queries that moved."""
     from evals.compare import compare_runs, regressions

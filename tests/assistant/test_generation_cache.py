@@ -23,6 +23,7 @@ class EdgeChat(BaseChatModel):
 
     reply: Any
     calls: int = 0
+    seen: list = []
 
     @property
     def _llm_type(self) -> str:
@@ -30,6 +31,7 @@ class EdgeChat(BaseChatModel):
 
     def _generate(self, messages, stop=None, run_manager=None, **kwargs) -> ChatResult:
         self.calls += 1
+        self.seen.append(messages[-1].content)
         out = self.reply(messages[-1].content) if callable(self.reply) else self.reply
         if isinstance(out, BaseException):
             raise out
@@ -111,9 +113,22 @@ def test_answer_shows_the_cache_hit(make_assistant, tmp_path):
     assert second.draft == first.draft and second.request_id != first.request_id
     fresh = assistant.answer(ticket, provider="openai", cache_bypass=True)
     assert chat.calls == 2 and not fresh.cached
-    # The cache keys on the redacted ticket: the raw email never reaches the cache file.
+    # The model and the cache see the redacted ticket only: the raw email reaches neither.
+    assert "jane.doe" not in chat.seen[0] and "jane.doe" not in first.ticket
     stored = [f.read_bytes() for f in tmp_path.glob("cache.db*")]  # the database and its WAL
     assert stored and not any(b"jane.doe" in b for b in stored)
+
+
+@pytest.mark.unit
+def test_a_changed_system_prompt_or_token_limit_misses_the_cache(tmp_path):
+    chat = EdgeChat(reply="Open Payments and click Refund [1].")
+    gen = chain(tmp_path, provider("openai", chat))
+    gen.generate(req())
+    assert gen.generate(req()).cached and chat.calls == 1
+    changed_system = req().model_copy(update={"system": "s with a new canary"})
+    assert not gen.generate(changed_system).cached and chat.calls == 2
+    fewer_tokens = req().model_copy(update={"max_tokens": 120})
+    assert not gen.generate(fewer_tokens).cached and chat.calls == 3
 
 
 @pytest.mark.unit

