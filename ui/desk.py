@@ -167,6 +167,8 @@ def meta_line(answer: Answer, seconds: float | None = None) -> str:
     ]
     if answer.cached:
         bits.append("cached")
+    if answer.fallbacks:  # tells the agent why this draft is not from the configured model
+        bits.append("fallback: " + "; ".join(answer.fallbacks))
     if answer.cost:
         bits.append(f"cost {answer.cost:.4f}")
     return " · ".join(bits)

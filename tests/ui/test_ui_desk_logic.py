@@ -122,3 +122,11 @@ def test_safety_notes_say_what_the_guards_did():
     assert notes[0] == "Personal data removed before drafting: EMAIL: 1 redacted"
     assert "instruction-like" in notes[1] and notes[2].startswith("generation is switched off")
     assert desk.safety_notes(make_answer("r")) == []
+
+
+def test_meta_line_says_when_and_why_the_draft_fell_back():
+    plain = make_answer("r-fallback")
+    assert "fallback" not in desk.meta_line(plain)
+    failed = plain.model_copy(update={"provider": "extractive", "fallbacks": ["openai: failed (ConnectError)"]})
+    line = desk.meta_line(failed, 1.25)
+    assert "drafted in 1.2 s" in line and "fallback: openai: failed (ConnectError)" in line
