@@ -12,7 +12,7 @@ export ANONYMIZED_TELEMETRY := False
 # New top-level packages need a re-install too: an editable install maps the packages it saw.
 HASH := $(shell { cat pyproject.toml requirements.lock; ls -d */__init__.py; } 2>/dev/null | cksum | cut -d' ' -f1)
 
-.PHONY: docs setup setup-local run test test-fast lint bench eval lock browser-deps clean help
+.PHONY: docs setup setup-local run test test-fast lint bench eval gate lock browser-deps clean help
 
 help:  ## List targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -54,6 +54,10 @@ bench: setup  ## Speed figures as ratios against baselines measured in the same 
 eval: setup  ## Baselines and the default pipeline on the demo set and emanual, with an HTML report
 	$(BIN)/deflect eval baselines --dataset demo --report reports/demo.html
 	$(BIN)/deflect eval baselines --dataset emanual --report reports/emanual.html
+
+gate: setup  ## Release gate: demo retrieval must not regress beyond doubt against evals/baselines/demo-hybrid.json
+	@RUN=$$($(BIN)/deflect eval --dataset demo --no-baselines --json --no-progress | $(BIN)/python -c 'import json,sys; print(json.load(sys.stdin)["run_id"])') && \
+	$(BIN)/deflect eval compare evals/baselines/demo-hybrid.json $$RUN --fail-on-regression --limit 5
 
 docs: setup  ## Regenerate the README's settings and command tables from the code
 	$(BIN)/python -m deflectkit.docs

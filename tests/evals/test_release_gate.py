@@ -1,0 +1,31 @@
+"""The shipped pipeline passes its own release gate: demo retrieval, run fresh, is not worse beyond
+doubt than the committed baseline run (evals/baselines/demo-hybrid.json). Re-record that file with
+`deflect eval --dataset demo --no-baselines` when a change is meant to move the figures."""
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from evals.datasets import REPO
+
+pytestmark = [pytest.mark.slow, pytest.mark.integration]
+
+BASELINE = REPO / "evals" / "baselines" / "demo-hybrid.json"
+
+
+def test_demo_retrieval_passes_the_release_gate(tmp_path, monkeypatch):
+    from deflectkit.cli.eval_cmds import app
+
+    monkeypatch.setenv("DEFLECT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    runner = CliRunner()
+    run = runner.invoke(app, ["--dataset", "demo", "--mode", "hybrid", "--no-baselines", "--json", "--no-progress"])
+    assert run.exit_code == 0, run.output
+    fresh = json.loads(run.stdout)
+    baseline = json.loads(BASELINE.read_text())
+    assert fresh["n_queries"] == baseline["n_queries"] == 52
+    gate = runner.invoke(app, ["compare", str(BASELINE), fresh["run_id"], "--fail-on-regression", "--json"])
+    assert gate.exit_code == 0, gate.output
+    out = json.loads(gate.stdout)
+    assert out["gate"]["passed"] and out["n_paired"] == 52
