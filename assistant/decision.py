@@ -21,14 +21,23 @@ class Decision(NamedTuple):
     reasons: list[str]
 
 
+def _content_words(question: str) -> list[str]:
+    return [w for w in re.findall(r"[^\W_][\w'-]*", question) if w.lower() not in STOPWORDS | _FILLER and len(w) > 2]
+
+
+def _listed(words: list[str], limit: int) -> str:
+    return ", ".join(list(dict.fromkeys(w.lower() if not w.isupper() else w for w in words))[:limit])
+
+
+def lacking_words(question: str, missing: set[str] | None) -> list[str]:
+    """The ticket's content words whose terms the help center has never used."""
+    return [w for w in _content_words(question) if set(tokenize(w)) & (missing or set())]
+
+
 def topic_of(question: str, missing: set[str] | None = None, limit: int = 4) -> str:
     """A few content words of the ticket, preferring those the help center lacks: 'payroll, employees'."""
-    words = [w for w in re.findall(r"[^\W_][\w'-]*", question) if w.lower() not in STOPWORDS | _FILLER and len(w) > 2]
-    if missing:
-        lacking = [w for w in words if set(tokenize(w)) & missing]
-        words = lacking or words
-    picked = list(dict.fromkeys(w.lower() if not w.isupper() else w for w in words))[:limit]
-    return ", ".join(picked) if picked else "this question"
+    words = lacking_words(question, missing) or _content_words(question)
+    return _listed(words, limit) or "this question"
 
 
 def nothing_on(question: str, missing: set[str] | None = None) -> str:
@@ -43,8 +52,10 @@ def decide(confidence: float, threshold: float, blockers: list[str], question: s
         reasons.append(nothing_on(question, missing))
     if confidence < threshold:
         reasons.append(f"confidence {confidence:.2f} is below the answer threshold {threshold:.2f}")
-        if missing and not any(r.startswith("the help center has nothing") for r in reasons):
-            reasons.append(f"the help center may have nothing on {topic_of(question, missing)}")
+        lacking = lacking_words(question, missing)
+        # Named only when a word the agent can see is unknown: "nothing on over" helps nobody.
+        if lacking and not any(r.startswith("the help center has nothing") for r in reasons):
+            reasons.append(f"the help center may have nothing on {_listed(lacking, 4)}")
     if reasons:
         return Decision("escalate", reasons)
     return Decision("answer", [f"confidence {confidence:.2f} meets the answer threshold {threshold:.2f}"])
