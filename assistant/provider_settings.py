@@ -1,10 +1,10 @@
-"""Provider settings, composed by the lead into deflectkit.settings.Settings (env prefix DEFLECT_).
+"""Provider settings, composed into deflectkit.settings.Settings (env prefix DEFLECT_).
 
 The primary provider is the assistant's `assistant_provider`; this mixin adds what comes after it.
 List settings accept a comma-separated string in the environment: DEFLECT_LLM_FALLBACKS=openai,local.
 
-It lives outside assistant.providers (which is re-exported from assistant.providers.settings) so that
-importing the settings does not import the provider chain, langchain and sqlite-utils with it.
+It lives outside assistant.providers so that importing the settings does not import the provider
+chain, langchain and sqlite-utils with it.
 """
 
 from __future__ import annotations

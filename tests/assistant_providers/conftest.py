@@ -25,7 +25,7 @@ SERVER_MODEL = "SmolLM2-135M-Instruct"
 @pytest.fixture
 def psettings(tmp_path):
     """The app's Settings (provider mixin composed in), fast retries by default."""
-    from assistant.providers.settings import ProviderSettings
+    from assistant.provider_settings import ProviderSettings
     from deflectkit.settings import Settings
 
     if not issubclass(Settings, ProviderSettings):  # before the lead composed the mixin
