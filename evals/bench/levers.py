@@ -12,12 +12,19 @@ import argparse
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
-from evals.metrics import mean_metrics, ranking_metrics
+from evals.metrics import doc_ranking, mean_metrics, ranking_metrics
+from retrieval.fusion import fuse
 
 CANDIDATES = 50  # as settings.candidates: each retriever contributes its top 50 chunks
+
+
+class _Chunk(NamedTuple):
+    doc_id: str
+    also_in: list[str]
 
 
 @dataclass
@@ -81,21 +88,20 @@ def scaled_top(x: np.ndarray, n: int = CANDIDATES) -> np.ndarray:
     return out
 
 
-def fused(parts: dict[str, np.ndarray], weights: dict[str, float]) -> np.ndarray:
-    scaled = [weights[k] * scaled_top(v) for k, v in parts.items() if weights.get(k)]
-    stack = np.vstack(scaled)
-    total = np.nansum(stack, axis=0)
-    return np.where(np.all(np.isnan(stack), axis=0), np.nan, total)
+def candidates(x: np.ndarray, n: int = CANDIDATES) -> list[tuple[int, float]]:
+    """The top-n (chunk index, score) pairs, best first: what one retriever hands to fusion."""
+    return [(int(i), float(x[i])) for i in np.argsort(-x, kind="stable")[:n]]
 
 
-def doc_order(chunk_scores: np.ndarray, docs_of: list[list[str]], top: int = 20) -> list[str]:
-    seen: dict[str, None] = {}
-    for i in np.argsort(-np.nan_to_num(chunk_scores, nan=-np.inf), kind="stable"):
-        if np.isnan(chunk_scores[i]) or len(seen) >= top:
-            break
-        for d in docs_of[i]:
-            seen.setdefault(d, None)
-    return list(seen)
+def fused(parts: dict[str, np.ndarray], weights: dict[str, float]) -> list[int]:
+    """Chunk indices ranked by the shipped fusion (retrieval.fusion.fuse, min-max) of each part's top 50."""
+    used = {k: w for k, w in weights.items() if w}
+    return [f.id for f in fuse("minmax", {k: candidates(parts[k]) for k in used}, used)]
+
+
+def doc_order(ranked: list[int], docs_of: list[list[str]], top: int = 20) -> list[str]:
+    """Documents in order of their first chunk (evals.metrics.doc_ranking, as `deflect eval` ranks)."""
+    return doc_ranking(_Chunk(d[0], d[1:]) for d in (docs_of[i] for i in ranked))[:top]
 
 
 def doc_max_fusion(s: Scores, qi: int, weights: dict[str, float]) -> list[str]:
@@ -114,8 +120,7 @@ def doc_max_fusion(s: Scores, qi: int, weights: dict[str, float]) -> list[str]:
 
 def prf_dense(s: Scores, qi: int, beta: float, k: int = 3) -> np.ndarray:
     """Rocchio pseudo-relevance feedback: move the query vector toward the top fused chunks."""
-    first = fused({"bm25": s.bm25[qi], "dense": s.dense[qi]}, {"bm25": 1.0, "dense": 0.7})
-    top = np.argsort(-np.nan_to_num(first, nan=-np.inf))[:k]
+    top = fused({"bm25": s.bm25[qi], "dense": s.dense[qi]}, {"bm25": 1.0, "dense": 0.7})[:k]
     q = s.query_vectors[qi] + beta * s.chunk_vectors[top].mean(axis=0)
     return s.chunk_vectors @ (q / np.linalg.norm(q))
 

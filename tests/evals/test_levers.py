@@ -18,15 +18,15 @@ def test_fused_matches_shipped_min_max_fusion():
     rng = np.random.default_rng(7)
     bm25, dense = rng.random(80), rng.random(80)
     ours = fused({"bm25": bm25, "dense": dense}, {"bm25": 1.0, "dense": 0.7})
-    top = lambda x: [(str(i), float(x[i])) for i in np.argsort(-x)[:50]]  # noqa: E731
+    top = lambda x: [(i, float(x[i])) for i in np.argsort(-x)[:50]]  # noqa: E731
     shipped = fuse("minmax", {"bm25": top(bm25), "dense": top(dense)}, {"bm25": 1.0, "dense": 0.7})
-    order = [str(i) for i in np.argsort(-np.nan_to_num(ours, nan=-1), kind="stable")[: len(shipped)]]
-    assert order[:20] == [f.id for f in shipped][:20]
+    assert ours[:20] == [f.id for f in shipped][:20]
+    assert len(ours) == len(shipped) and len(ours) < 80  # only the two top-50 lists are candidates
 
 
 def test_doc_order_first_occurrence_and_also_in():
     docs_of = [["a"], ["b", "c"], ["a"]]
-    assert doc_order(np.array([0.2, 0.9, 0.5]), docs_of) == ["b", "c", "a"]
+    assert doc_order([1, 2, 0], docs_of) == ["b", "c", "a"]
 
 
 def _scores(bm25, dense, docs_of, qrels):
