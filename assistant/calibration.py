@@ -24,6 +24,7 @@ import numpy as np
 
 from assistant.confidence import FEATURES, SIGNS, Calibration
 from assistant.errors import CalibrationError
+from assistant.grounding import supported_share
 from assistant.models import Answer
 
 LABEL = ("in scope: first cited doc is relevant and supported share >= support_min_share; "
@@ -42,8 +43,7 @@ def label_of(answer: Answer, relevant: Sequence[str], out_of_scope: bool, min_sh
     """The correctness label confidence predicts (see LABEL); evals.answers scores with this same function."""
     if out_of_scope or not answer.sentences or not answer.citations:
         return 0
-    share = sum(s.supported for s in answer.sentences) / len(answer.sentences)
-    return int(answer.citations[0].doc_id in set(relevant) and share >= min_share)
+    return int(answer.citations[0].doc_id in set(relevant) and supported_share(answer.sentences) >= min_share)
 
 
 def reliability(confidences: Sequence[float], labels: Sequence[int], n_bins: int = 10) -> tuple[float | None, list[dict]]:

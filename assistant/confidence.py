@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 
 from assistant.context import SourceBlock
 from assistant.errors import CalibrationError
+from assistant.grounding import supported_share
 from assistant.models import Sentence
 from assistant.vocabulary import Vocabulary
 from retrieval.models import Hit
@@ -60,7 +61,7 @@ def features(question: str, hits: list[Hit], blocks: list[SourceBlock], sentence
         "agreement": (_rank_score(top.scores.bm25_rank) + _rank_score(top.scores.dense_rank)) / 2 if top else 0.0,
         "margin": dense[0] - dense[1] if len(dense) > 1 else dense[0] if dense else 0.0,
         "top_dense": dense[0] if dense else 0.0,
-        "supported_share": sum(s.supported for s in sentences) / len(sentences) if sentences else 0.0,
+        "supported_share": supported_share(sentences),
         "n_supporting": float(len({n for s in sentences if s.supported for n in s.citations})),
         "coverage": vocab.coverage(question, answer_text) if sentences else 0.0,
         "unknown_terms": len(unknown & q_terms) / len(q_terms) if q_terms else 1.0,

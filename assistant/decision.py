@@ -14,6 +14,7 @@ _FILLER = frozenset(
     someone something anything ok okay also still just really much many make makes can could would should
     does do did doing done regards cheers best kind""".split()  # noqa: SIM905 - reads as text
 )
+_NOT_TOPICS = STOPWORDS | _FILLER
 
 
 class Decision(NamedTuple):
@@ -22,7 +23,7 @@ class Decision(NamedTuple):
 
 
 def _content_words(question: str) -> list[str]:
-    return [w for w in re.findall(r"[^\W_][\w'-]*", question) if w.lower() not in STOPWORDS | _FILLER and len(w) > 2]
+    return [w for w in re.findall(r"[^\W_][\w'-]*", question) if w.lower() not in _NOT_TOPICS and len(w) > 2]
 
 
 def _listed(words: list[str], limit: int) -> str:

@@ -21,7 +21,7 @@ from assistant.drafting import Drafted, draft_reply
 from assistant.errors import EmptyTicket
 from assistant.expand import SectionExpander
 from assistant.extractive import render
-from assistant.grounding import SupportThresholds, Verifier, lexical_support
+from assistant.grounding import SupportThresholds, Verifier, lexical_support, supported_share
 from assistant.memo import MemoEmbedder
 from assistant.models import Answer, Citation, Sentence, Ticket
 from assistant.observability import log_event, request_context, span
@@ -148,7 +148,7 @@ class Assistant:
             return []
         sentences = self.verifier.verify(drafted.sentences, blocks)
         if drafted.extractive_fallback is not None and sentences:
-            share = sum(x.supported for x in sentences) / len(sentences)
+            share = supported_share(sentences)
             if share < self.settings.support_min_share:
                 guardrails.setdefault("grounding", []).append(
                     f"LLM draft replaced by the extractive draft: {share:.0%} of its sentences are supported "

@@ -92,7 +92,7 @@ def build_assistant(services: Services, provider: str, flags=None):
         from assistant.providers import build_generator
 
         generator = build_generator(services.settings, provider, flags=flags)
-    return Assistant(services.settings, services.searcher, services.embedder, shared_redactor(), generator)
+    return Assistant.from_services(services, generator)
 
 
 def request_options(flags: dict[str, Any], provider: str | None = None) -> tuple[Filters | None, str | None]:
