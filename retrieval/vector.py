@@ -81,7 +81,6 @@ class VectorStore:
     def create(self, version: int):
         """A fresh, empty collection for a version (a leftover from a crashed build is dropped first)."""
         self.drop(version)
-        self._counts.pop(version, None)
         return self._client(version).create_collection(
             collection_name(version), configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
         )

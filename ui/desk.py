@@ -7,15 +7,13 @@ Every text that reaches HTML is escaped here: drafts and passages are data, neve
 from __future__ import annotations
 
 import html
-import re
 from typing import NamedTuple
 
 from assistant.models import Answer, Citation, Ticket
+from feedback.export import MARKER, strip_markers
 from feedback.models import ESCALATION_REASONS, REASON_CODES, Edit, Escalation, Feedback, SentDraft, User
 from ui.errors import UiError
 from ui.services import Resources, answer_ticket
-
-MARKER = re.compile(r"\[(\d+)\]")
 
 REASON_LABELS = {
     "wrong": "Wrong answer",
@@ -148,7 +146,7 @@ def customer_text(answer: Answer, text: str | None = None) -> str:
     linked articles it still cites."""
     text = answer.draft if text is None else text
     kept = {int(n) for n in MARKER.findall(text)}
-    body = re.sub(r"[ \t]*\[\d+\]", "", text).strip()
+    body = strip_markers(text)
     links = list(dict.fromkeys(f"{c.title}: {c.url}" for c in cited(answer) if c.url and c.n in kept))
     return body + ("\n\nMore help:\n" + "\n".join(f"- {x}" for x in links) if links else "")
 

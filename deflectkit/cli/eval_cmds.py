@@ -95,7 +95,7 @@ def baselines(
     """Run bm25, dense and hybrid on one ingest, so every report shows baselines from the same run."""
     if not dataset:
         raise typer.BadParameter(f"--dataset is required ({DATASETS})")
-    runs = _run(dataset, ["bm25", "dense", "hybrid"], answers, progress)
+    runs = _run(dataset, [*BASELINES, "hybrid"], answers, progress)
     if report:
         _write_report(runs, report)
     if json_out:
