@@ -10,6 +10,7 @@ that wants the same export waits for the first instead of exporting too. Nothing
 from __future__ import annotations
 
 import fcntl
+import functools
 import hashlib
 import json
 import logging
@@ -38,6 +39,7 @@ KEY_PACKAGES = ("torch", "transformers", "onnx", "onnxruntime")
 FILE = "model.onnx"
 
 
+@functools.cache
 def library_versions() -> dict[str, str]:
     """Versions of the packages that write (torch, transformers, onnx) and read (onnxruntime) the file.
 
