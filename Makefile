@@ -17,7 +17,7 @@ HASH := $(shell { cat pyproject.toml requirements.lock; ls -d */__init__.py; } 2
 help:  ## List targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
-setup: $(VENV)/.setup-dev-$(HASH)  ## Create .venv and install pinned dependencies (CPU torch first)
+setup: $(VENV)/.setup-$(if $(filter local,$(LLM)),local,dev)-$(HASH)  ## Create .venv and install pinned dependencies (CPU torch first); LLM=local adds the local LLM
 
 setup-local: $(VENV)/.setup-local-$(HASH)  ## setup + the local LLM (llama-cpp-python compiles once, ~8 min)
 
@@ -31,13 +31,15 @@ $(VENV)/.setup-%-$(HASH): pyproject.toml requirements.lock
 	touch $@
 
 comma := ,
+# apt needs root: sudo when make runs as another user.
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-run: $(if $(filter local,$(LLM)),setup-local,setup)  ## Set up, ingest the demo help center, open the app (LLM=local for SmolLM2)
+run: setup  ## Set up, ingest the demo help center, open the app (LLM=local for SmolLM2)
 	$(BIN)/deflect ingest $(DEMO)
 	$(BIN)/deflect ui --port $(PORT) --demo-admin $(if $(LLM),--provider $(LLM))
 
 browser-deps:  ## Debian chromium for the browser tests (never a Playwright browser download)
-	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 test: setup-local browser-deps  ## Every test, slow, server and browser ones included
 	$(BIN)/pytest -m "unit or integration or slow or browser or server or not unit" -p no:cacheprovider
