@@ -37,9 +37,11 @@ def rouge_l(reference: str, draft: str) -> float:
     return float(scorer.score(reference, re.sub(r"\[\d+\]", "", draft))["rougeL"].fmeasure)
 
 
-def rouge_l_f1(pairs: Sequence[Pair]) -> float | None:
-    """Mean ROUGE-L F1 of the answer sentences over answered in-scope questions with a reference answer."""
-    scores = [rouge_l(q.answer, a.body) for q, a in _answered(pairs) if q.answer and not q.out_of_scope]
+def rouge_l_f1(pairs: Sequence[Pair], answered_only: bool = True) -> float | None:
+    """Mean ROUGE-L F1 of the answer sentences over in-scope questions with a reference answer:
+    the answered ones, or every draft whatever the decision (answered_only=False)."""
+    scored = _answered(pairs) if answered_only else pairs
+    scores = [rouge_l(q.answer, a.body) for q, a in scored if q.answer and not q.out_of_scope]
     return float(np.mean(scores)) if scores else None
 
 
@@ -59,9 +61,9 @@ def abstention(pairs: Sequence[Pair]) -> dict[str, float | None]:
             "abstention_recall": tp / actual if actual else None}
 
 
-def supported_share(pairs: Sequence[Pair]) -> float | None:
-    """Share of draft sentences (answered questions) the verifier marked supported."""
-    flags = [s.supported for _, a in _answered(pairs) for s in a.sentences]
+def supported_share(pairs: Sequence[Pair], answered_only: bool = True) -> float | None:
+    """Share of draft sentences (of answered questions, or of every draft) the verifier marked supported."""
+    flags = [s.supported for _, a in (_answered(pairs) if answered_only else pairs) for s in a.sentences]
     return float(np.mean(flags)) if flags else None
 
 

@@ -20,6 +20,7 @@ import os
 import random
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -67,30 +68,27 @@ def naive_draft(svc, version: int, question: str, lines_cache: dict, vec_cache: 
     return " ".join(lines[i] for i in keep)
 
 
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
 def rouge_all(pairs) -> float | None:
     """Mean ROUGE-L F1 of the answer sentences over in-scope questions with a reference, any decision."""
-    from evals.answers import rouge_l
+    from evals.answers import rouge_l_f1
 
-    scores = [rouge_l(q.answer, r.answer.body) for q, r in pairs if q.answer and not q.out_of_scope]
-    return round(float(np.mean(scores)), 4) if scores else None
-
-
-def supported_all(pairs) -> float | None:
-    flags = [s.supported for _, r in pairs for s in r.answer.sentences]
-    return round(float(np.mean(flags)), 4) if flags else None
+    return _rounded(rouge_l_f1([(q, r.answer) for q, r in pairs], answered_only=False))
 
 
 def summary(pairs, min_share: float) -> dict:
-    from evals.answers import answer_metrics
+    from evals.answers import answer_metrics, supported_share
 
     m = answer_metrics([(q, r.answer) for q, r in pairs], min_share=min_share)
     keep = ("n_answers", "answered", "rouge_l_f1", "citation_precision", "abstention_precision", "abstention_recall",
             "supported_sentence_share", "correct_share", "ece", "latency")
     out = {k: m[k] for k in keep}
     out["rouge_l_all"] = rouge_all(pairs)
-    out["supported_share_all"] = supported_all(pairs)
-    out["providers"] = dict(sorted({a: sum(r.answer.provider == a for _, r in pairs)
-                                    for a in {r.answer.provider for _, r in pairs}}.items()))
+    out["supported_share_all"] = _rounded(supported_share([(q, r.answer) for q, r in pairs], answered_only=False))
+    out["providers"] = dict(sorted(Counter(r.answer.provider for _, r in pairs).items()))
     out["failed_over"] = sum(bool(r.answer.fallbacks) for _, r in pairs)
     return out
 
