@@ -26,7 +26,6 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO_HELPCENTER = REPO / "demo" / "helpcenter"
-DEMO_QUESTIONS = REPO / "demo" / "questions.jsonl"
 
 Embed = Callable[[list[str]], np.ndarray]
 
@@ -52,11 +51,11 @@ def demo_chunks(settings, root: Path = DEMO_HELPCENTER) -> Corpus:
     return Corpus([c.text for c in chunks], [c.doc_id for c in chunks])
 
 
-def demo_questions(path: Path = DEMO_QUESTIONS) -> list[Question]:
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return [
-        Question(r["question"], frozenset(r["relevant_doc_ids"]), r["category"] == "in_scope") for r in rows
-    ]
+def demo_questions() -> list[Question]:
+    from evals.datasets.demo import load_demo
+
+    rows, _ = load_demo(REPO)
+    return [Question(r["text"], frozenset(r["relevant"]), not r["out_of_scope"]) for r in rows]
 
 
 # --- the backends
