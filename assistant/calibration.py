@@ -85,19 +85,27 @@ def coverage_curve(confidences: Sequence[float], labels: Sequence[int],
     return out
 
 
-def split(rows: Sequence[Row], test_share: float, seed: int) -> tuple[list[Row], list[Row]]:
-    """Seeded split, stratified by (dataset, label) so small groups (out-of-scope) land on both sides."""
+def _shuffled_strata(rows: Sequence[Row], seed: int) -> list[list[Row]]:
+    """Rows grouped by (dataset, label), each group in a seeded random order: what stratified splits
+    and folds deal from, so small groups (out-of-scope) land on every side."""
     rng = np.random.default_rng(seed)
-    train, test = [], []
     groups: dict[tuple[str, int], list[Row]] = {}
     for r in rows:
         groups.setdefault((r.dataset, r.label), []).append(r)
+    out = []
     for key in sorted(groups):
         g = sorted(groups[key], key=lambda r: r.qid)
-        order = rng.permutation(len(g))
+        out.append([g[i] for i in rng.permutation(len(g))])
+    return out
+
+
+def split(rows: Sequence[Row], test_share: float, seed: int) -> tuple[list[Row], list[Row]]:
+    """Seeded split, stratified by (dataset, label)."""
+    train, test = [], []
+    for g in _shuffled_strata(rows, seed):
         k = int(round(len(g) * test_share))
-        test += [g[i] for i in order[:k]]
-        train += [g[i] for i in order[k:]]
+        test += g[:k]
+        train += g[k:]
     return train, test
 
 
@@ -144,21 +152,13 @@ def evaluate(cal: Calibration, rows: Sequence[Row]) -> dict:
 
 def cross_validate(rows: Sequence[Row], folds: int = 5, seed: int = 13) -> dict:
     """Out-of-fold metrics: each question scored by a model fitted on the other folds."""
-    rng = np.random.default_rng(seed)
-    fold_of: dict[str, int] = {}
-    groups: dict[tuple[str, int], list[Row]] = {}
-    for r in rows:
-        groups.setdefault((r.dataset, r.label), []).append(r)
-    for key in sorted(groups):
-        g = sorted(groups[key], key=lambda r: r.qid)
-        for pos, i in enumerate(rng.permutation(len(g))):
-            fold_of[f"{g[i].dataset}/{g[i].qid}"] = pos % folds
+    fold_of = {(r.dataset, r.qid): pos % folds for g in _shuffled_strata(rows, seed) for pos, r in enumerate(g)}
     scored: list[Row] = []
     for k in range(folds):
-        train = [r for r in rows if fold_of[f"{r.dataset}/{r.qid}"] != k]
+        train = [r for r in rows if fold_of[(r.dataset, r.qid)] != k]
         cal = fit_logistic(train)
         scored += [r._replace(confidence=cal.predict(r.features, r.dataset))
-                   for r in rows if fold_of[f"{r.dataset}/{r.qid}"] == k]
+                   for r in rows if fold_of[(r.dataset, r.qid)] == k]
     return {"folds": folds, **_metrics(scored)}
 
 
