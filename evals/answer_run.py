@@ -23,9 +23,13 @@ log = logging.getLogger(__name__)
 def load_assistant_class() -> tuple[type | None, str]:
     """(Assistant class or None, note explaining a skip)."""
     try:
-        # The module, not the package's lazy attribute: also right when a stale editable install
-        # loads `assistant` as a namespace package whose __init__ never ran.
-        from assistant.pipeline import Assistant
+        import assistant
+
+        if getattr(assistant, "__file__", None) is None and hasattr(assistant, "__path__"):
+            # A stale editable install can load the package as a namespace (its __init__ unrun).
+            from assistant.pipeline import Assistant
+        else:
+            from assistant import Assistant  # type: ignore[attr-defined]
     except ImportError as e:
         return None, f"answer metrics skipped: assistant.Assistant is not importable ({e})"
     return Assistant, ""
