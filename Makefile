@@ -61,8 +61,9 @@ gate: setup  ## Release gate: demo retrieval must not regress beyond doubt again
 	@RUN=$$($(BIN)/deflect eval --dataset demo --no-baselines --json --no-progress | $(BIN)/python -c 'import json,sys; print(json.load(sys.stdin)["run_id"])') && \
 	$(BIN)/deflect eval compare evals/baselines/demo-hybrid.json $$RUN --fail-on-regression --limit 5
 
-docs: setup  ## Regenerate the README's settings and command tables from the code
+docs: setup browser-deps  ## Regenerate the README's settings and command tables, and docs/screenshot.png
 	$(BIN)/python -m deflectkit.docs
+	SCREENSHOT_PATH=$(CURDIR)/docs/screenshot.png $(BIN)/pytest -m browser -p no:cacheprovider tests/ui/test_browser.py
 
 lock:  ## Re-pin requirements.lock from a fresh resolve of pyproject.toml
 	rm -rf /tmp/deflect-lock && $(PY) -m venv /tmp/deflect-lock

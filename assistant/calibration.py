@@ -17,7 +17,7 @@ your own labeled questions: `deflect calibrate --dataset NAME`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -185,23 +185,3 @@ def fit_calibration(rows: Sequence[Row], seed: int = 13, test_share: float = 0.3
     datasets = list(dict.fromkeys(r.dataset for r in rows))
     cal = cal.model_copy(update={"fitted_on": datasets, "metrics": metrics})
     return cal.with_version()
-
-
-def collect(dataset: str, settings, progress: Callable[[str, int, int], None] | None = None,
-            assistant_factory=None) -> list[Row]:
-    """Answer every question of an evals dataset with the extractive path; one Row per question."""
-    from assistant.pipeline import Assistant
-    from evals.datasets import dataset_services, load_dataset
-
-    ds = load_dataset(dataset, settings)
-    svc = dataset_services(ds, settings, progress=progress)
-    assistant = (assistant_factory or Assistant.from_services)(svc)
-    rows = []
-    for i, q in enumerate(ds.queries, 1):
-        run = assistant.run(q.text, None, "extractive")
-        rows.append(Row(dataset, q.qid, run.features,
-                        label_of(run.answer, q.relevant, q.out_of_scope, settings.support_min_share),
-                        run.answer.confidence))
-        if progress:
-            progress(f"answers:{dataset}", i, len(ds.queries))
-    return rows

@@ -14,7 +14,7 @@ from assistant.extractive import Draft, extractive_draft
 from assistant.generation import EXTRACTIVE, GenerationRequest, failovers
 from assistant.prompt import NO_ANSWER, PROMPT_VERSION, build_prompt, strip_delimiters
 from assistant.sentences import draft_sentences
-from deflectkit.errors import DeflectError
+from deflectkit.core.errors import DeflectError
 
 _SALUTATION = re.compile(r"^(hi|hello|hey|dear|thanks|thank you|best|kind regards|regards|cheers|"
                          r"i hope this helps|hope this helps)\b", re.IGNORECASE)

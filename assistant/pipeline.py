@@ -24,11 +24,11 @@ from assistant.extractive import render
 from assistant.grounding import SupportThresholds, Verifier, lexical_support, supported_share
 from assistant.memo import MemoEmbedder
 from assistant.models import Answer, Citation, Sentence, Ticket
-from assistant.observability import log_event, request_context, span
 from assistant.prompt import PROMPT_VERSION
-from assistant.redaction import pin_presidio_loggers, shared_redactor
+from assistant.redaction import pin_presidio_loggers
 from assistant.sentences import units
 from assistant.vocabulary import VocabularyCache
+from deflectkit.core.observability import log_event, request_context, span
 from retrieval.models import Filters, Hit
 from retrieval.tokenize import tokenize
 
@@ -55,13 +55,6 @@ class Assistant:
         self.expander = SectionExpander(getattr(searcher, "catalog", None), settings.context_section_chars)
         self.verifier = Verifier(self.embedder, SupportThresholds(settings.support_lexical_threshold,
                                                              settings.support_semantic_threshold))
-
-    @classmethod
-    def from_services(cls, services, generator=None, settings=None) -> Assistant:
-        """The Assistant over `services`, sharing the process's redactor (Presidio loads once).
-
-        `settings` replaces services.settings for answering (e.g. another calibration profile)."""
-        return cls(settings or services.settings, services.searcher, services.embedder, shared_redactor(), generator)
 
     def answer(self, ticket: str | Ticket, filters: Filters | None = None, provider: str | None = None,
                cache_bypass: bool = False) -> Answer:
@@ -194,7 +187,7 @@ def _citation(n: int, block: SourceBlock, cited: list[str]) -> Citation:
 
 def _fused_scale(settings) -> float:
     """What turns the best possible fused score into 1: min-max fusion is 0-1 already; RRF is not."""
-    if getattr(settings, "fusion_method", "rrf") == "minmax":
+    if settings.fusion_method == "minmax":
         return 1.0
     return (settings.rrf_k + 1) / max(1e-9, settings.weight_bm25 + settings.weight_dense)
 

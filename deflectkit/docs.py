@@ -13,7 +13,7 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 
 
 def settings_table() -> str:
-    from deflectkit.settings import Settings
+    from deflectkit.core.config import Settings
 
     rows = ["| env var | default | what it does |", "|---|---|---|"]
     for name, field in Settings.model_fields.items():

@@ -16,7 +16,7 @@ import numpy as np
 
 from assistant.calibration import coverage_curve, label_of, reliability
 from assistant.models import Answer
-from assistant.settings import AssistantSettings
+from deflectkit.core.config.assistant import AssistantSettings
 from evals.datasets import Query
 
 Pair = tuple[Query, Answer]

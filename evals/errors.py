@@ -1,6 +1,6 @@
 """Errors the evaluation harness raises on purpose; messages say what to do."""
 
-from deflectkit.errors import DeflectError
+from deflectkit.core.errors import DeflectError
 
 
 class EvalError(DeflectError):

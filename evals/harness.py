@@ -6,11 +6,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 
+from deflectkit.core.config.evals import eval_options
 from evals.datasets import dataset_services, load_dataset
 from evals.models import EvalRun
 from evals.query_vectors import eval_searcher
 from evals.runner import run_retrieval_eval
-from evals.settings import eval_options
 from evals.store import EvalStore
 
 Progress = Callable[[str, int, int], None]
@@ -37,17 +37,12 @@ def evaluate(spec: str, settings, modes: Sequence[str], answers: bool = False,
 
 
 def _attach_answers(ds, svc, runs: list[EvalRun], progress: Progress | None) -> None:
-    from evals.answer_run import load_assistant_class, run_answers
+    from evals.answer_run import run_answers
 
-    cls, note = load_assistant_class()
-    if cls is None:
-        for r in runs:
-            r.notes.append(note)
-        return
     # The assistant retrieves with the configured search mode; its scores belong to that run.
     mode = svc.settings.search_mode
     target = next((r for r in runs if r.mode == mode), runs[-1])
-    target.answers = run_answers(ds, svc, cls, progress)
+    target.answers = run_answers(ds, svc, progress)
     target.notes.append(f"answers drafted with search_mode={mode}")
     if svc.settings.search_mode != target.mode:
         target.notes.append(f"answer metrics used search_mode={mode}, not {target.mode}")

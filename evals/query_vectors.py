@@ -34,7 +34,7 @@ class BatchedQueryEmbedder:
 
 def eval_searcher(services, texts: Iterable[str]):
     """A searcher over the services' index whose query vectors come from one batched pass."""
-    from retrieval.search import HybridSearcher
+    from retrieval.search import HybridSearcher, SearchConfig
 
     embedder = BatchedQueryEmbedder(services.embedder, texts)
-    return HybridSearcher(services.settings, services.catalog, services.store, embedder)
+    return HybridSearcher(SearchConfig.from_settings(services.settings), services.catalog, services.store, embedder)

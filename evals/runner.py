@@ -7,7 +7,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 
-from deflectkit.services import Services
+from deflectkit.app import Services
 from evals.datasets import REPO, Dataset
 from evals.metrics import (
     CHUNK_METRICS,

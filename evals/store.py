@@ -9,7 +9,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from deflectkit.migrations import run_migrations
+from deflectkit.core.migrations import run_migrations
 from evals.errors import RunNotFound
 from evals.models import EvalRun
 

@@ -15,7 +15,7 @@ from datetime import datetime
 
 import sqlite_utils
 
-from feedback.db import Connections
+from deflectkit.core.db import Connections
 from feedback.models import AuditEntry, AuditProblem, AuditReport
 
 GENESIS = "0" * 64

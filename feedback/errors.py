@@ -1,12 +1,10 @@
-from deflectkit.errors import DeflectError
+from deflectkit.core.errors import DeflectError, StoreBusy
+
+__all__ = ["FeedbackError", "FlagError", "StoreBusy", "UnknownInteraction", "UserError"]
 
 
 class FeedbackError(DeflectError):
     """Something in the feedback store went wrong."""
-
-
-class StoreBusy(FeedbackError):
-    """The database stayed locked by other writers for longer than the retry budget."""
 
 
 class UnknownInteraction(FeedbackError):

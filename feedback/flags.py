@@ -15,8 +15,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
+from deflectkit.core.db import Connections
 from feedback.audit import AuditLog
-from feedback.db import Connections
 from feedback.errors import FlagError
 
 

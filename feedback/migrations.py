@@ -1,4 +1,4 @@
-"""The feedback store's numbered schema migrations, applied by deflectkit.migrations (each runs once,
+"""The feedback store's numbered schema migrations, applied by deflectkit.core.migrations (each runs once,
 recorded in _migrations). Never edit a migration that has shipped; add the next number instead.
 """
 
@@ -8,8 +8,8 @@ from collections.abc import Callable
 
 import sqlite_utils
 
-from deflectkit.migrations import run_migrations
-from feedback.db import Connections
+from deflectkit.core.db import Connections
+from deflectkit.core.migrations import run_migrations
 
 TEXT_COLUMNS = {"redacted_at": str}
 

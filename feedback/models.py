@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, computed_field, model_validator
 
 from assistant.models import Answer
-from feedback.settings import Role
+from deflectkit.core.config.feedback import Role
 
 Thumbs = Literal["up", "down"]
 ReasonCode = Literal["wrong", "incomplete", "outdated_source", "not_grounded", "tone", "other"]

@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 
+from deflectkit.core.db import Connections
 from feedback.audit import AuditLog
-from feedback.db import Connections
 from feedback.errors import FeedbackError
 from feedback.models import REDACTED, RetentionReport
 

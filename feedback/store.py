@@ -19,9 +19,9 @@ from argon2 import PasswordHasher
 from pydantic import TypeAdapter, ValidationError
 
 from assistant.models import Answer
+from deflectkit.core.db import Connections
 from feedback import dashboard, retention
 from feedback.audit import AuditLog
-from feedback.db import Connections
 from feedback.errors import FeedbackError, UnknownInteraction
 from feedback.flags import FlagStore
 from feedback.migrations import migrate

@@ -28,11 +28,11 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from deflectkit.core.config.feedback import Role
+from deflectkit.core.db import Connections
 from feedback.audit import AuditLog
-from feedback.db import Connections
 from feedback.errors import UserError
 from feedback.models import User
-from feedback.settings import Role
 
 ROLES: tuple[str, ...] = Role.__args__
 _BASE = frozenset({"ask", "feedback", "escalate"})

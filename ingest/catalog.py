@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import sqlite_utils
 
-from deflectkit.migrations import run_migrations
+from deflectkit.core.migrations import run_migrations
 from ingest.models import Chunk, Document
 
 

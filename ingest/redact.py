@@ -96,6 +96,7 @@ class Redactor:
         if not text.strip():
             return text, {}
         engines = self._load()
+        pin_presidio_loggers()  # on every call: the app may have reconfigured logging since the load
         results = engines.analyzer.analyze(
             text=text,
             language="en",

@@ -1,4 +1,4 @@
-from deflectkit.errors import DeflectError
+from deflectkit.core.errors import DeflectError
 
 
 class RetrievalError(DeflectError):

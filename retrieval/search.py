@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import threading
+from dataclasses import dataclass
+from pathlib import Path
 
 from ingest.catalog import Catalog
 from retrieval.bm25 import LexicalIndex, load_lexical_index
@@ -20,22 +22,43 @@ from retrieval.models import Filters, Hit, Scores, SearchMode
 from retrieval.vector import VectorStore
 
 
+@dataclass(frozen=True)
+class SearchConfig:
+    """What search needs from Settings, and nothing else."""
+
+    data_dir: Path
+    indexes_path: Path
+    top_k: int = 5
+    search_mode: SearchMode = "hybrid"
+    candidates: int = 50
+    fusion_method: str = "minmax"
+    rrf_k: int = 60
+    weight_bm25: float = 1.0
+    weight_dense: float = 0.7
+
+    @classmethod
+    def from_settings(cls, s) -> SearchConfig:
+        return cls(data_dir=s.data_dir, indexes_path=s.indexes_path, top_k=s.top_k, search_mode=s.search_mode,
+                   candidates=s.candidates, fusion_method=s.fusion_method, rrf_k=s.rrf_k,
+                   weight_bm25=s.weight_bm25, weight_dense=s.weight_dense)
+
+
 class HybridSearcher:
-    def __init__(self, settings, catalog: Catalog, store: VectorStore, embedder: Embedder):
-        self.settings, self.catalog, self.store, self.embedder = settings, catalog, store, embedder
+    def __init__(self, config: SearchConfig, catalog: Catalog, store: VectorStore, embedder: Embedder):
+        self.config, self.catalog, self.store, self.embedder = config, catalog, store, embedder
         self._lex: dict[int, LexicalIndex] = {}
         self._lock = threading.Lock()
 
     def version(self) -> int:
         v = self.catalog.active_version()
         if v is None:
-            raise NoActiveIndex(str(self.settings.data_dir))
+            raise NoActiveIndex(str(self.config.data_dir))
         return v
 
     def _lexical(self, version: int) -> LexicalIndex:
         with self._lock:
             if version not in self._lex:
-                folder = bm25_dir(self.settings, version)
+                folder = bm25_dir(self.config, version)
                 if not folder.exists():
                     raise RetrievalError(f"BM25 files for index version {version} are missing at {folder}; re-run `deflect ingest`.")
                 self._lex = {version: load_lexical_index(folder)}  # one version in memory at a time
@@ -63,11 +86,11 @@ class HybridSearcher:
         query = (query or "").strip()
         if not query:
             raise RetrievalError("The query is empty: type a question or paste a ticket.")
-        k = k or self.settings.top_k
-        mode = mode or self.settings.search_mode
+        k = k or self.config.top_k
+        mode = mode or self.config.search_mode
         version = self.version()
         allowed = self.allowed_ids(version, filters)
-        n = max(self.settings.candidates, k)
+        n = max(self.config.candidates, k)
         bm25: list[tuple[str, float]] = []
         dense: list[tuple[str, float]] = []
         if mode in ("hybrid", "bm25"):
@@ -81,9 +104,9 @@ class HybridSearcher:
             ranked = dense
         else:
             ranked = fuse(
-                self.settings.fusion_method, {"bm25": bm25, "dense": dense},
-                {"bm25": self.settings.weight_bm25, "dense": self.settings.weight_dense},
-                k=self.settings.rrf_k,
+                self.config.fusion_method, {"bm25": bm25, "dense": dense},
+                {"bm25": self.config.weight_bm25, "dense": self.config.weight_dense},
+                k=self.config.rrf_k,
             )
         top = ranked[:k]
         return self._hits(version, top, bm25, dense)

@@ -24,7 +24,7 @@ def embedder():
 
 @pytest.fixture
 def make_settings(tmp_path):
-    from deflectkit.settings import Settings
+    from deflectkit.core.config import Settings
 
     def make(**overrides):
         overrides.setdefault("data_dir", tmp_path / "data")
@@ -35,12 +35,10 @@ def make_settings(tmp_path):
 
 @pytest.fixture
 def make_services(make_settings, embedder):
-    from deflectkit.services import Services
+    from deflectkit.app import Services
 
     def make(**overrides):
-        svc = Services(make_settings(**overrides))
-        svc.__dict__["embedder"] = embedder  # share the session's model instead of loading it again
-        return svc
+        return Services(make_settings(**overrides), embedder=embedder)  # the session's model, loaded once
 
     return make
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from deflectkit.services import quiet_runtime
+from deflectkit.app import start
 from ui import auth, runtime
 
 HERE = Path(__file__).parent
@@ -53,7 +53,7 @@ def login_page() -> None:
 
 
 def main() -> None:
-    quiet_runtime()
+    start(runtime.settings())
     st.set_page_config(page_title="deflectkit", page_icon=":material/support_agent:", layout="wide")
     runtime.style()
     res = runtime.resources()

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 import streamlit as st
 
-from deflectkit.errors import DeflectError
+from deflectkit.core.errors import DeflectError
 from feedback.models import User
 from feedback.users import can
 from ui.services import Resources, build_resources, make_settings
@@ -40,9 +40,13 @@ def _resources(key: str, _settings) -> Resources:
     return build_resources(_settings, warm=True)
 
 
+def settings():
+    return make_settings()
+
+
 def resources() -> Resources:
-    settings = make_settings()
-    return _resources(settings.model_dump_json(), settings)
+    cfg = settings()
+    return _resources(cfg.model_dump_json(), cfg)
 
 
 def current_user() -> User | None:

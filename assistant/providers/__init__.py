@@ -14,7 +14,6 @@ from __future__ import annotations
 from typing import Any
 
 from assistant.generation import Generator
-from assistant.provider_settings import ProviderSettings
 from assistant.providers.budget import Fitted, UsageLedger, estimate_tokens, fit_to_budget
 from assistant.providers.cache import ResponseCache, cache_key, normalise_ticket
 from assistant.providers.chain import (
@@ -33,6 +32,7 @@ from assistant.providers.errors import (
     ProviderUnavailable,
 )
 from assistant.providers.registry import make_provider
+from deflectkit.core.config.providers import ProviderSettings
 
 __all__ = [
     "ChainPolicy", "Fitted", "Flags", "GenerationUnavailable", "MissingAPIKey", "PromptTooLong", "ProviderError",

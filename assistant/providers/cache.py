@@ -112,6 +112,11 @@ class ResponseCache:
             cur = self.db.execute("DELETE FROM responses WHERE created_at < ?", [self._clock() - self.ttl_s])
             return cur.rowcount
 
+    def count_expired(self) -> int:
+        with self._lock:
+            return self.db.execute("SELECT count(*) FROM responses WHERE created_at < ?",
+                                   [self._clock() - self.ttl_s]).fetchone()[0]
+
     def clear(self) -> None:
         with self._lock, self.db.conn:
             self.db.execute("DELETE FROM responses")

@@ -22,12 +22,12 @@ from typing import Any
 import pybreaker
 
 from assistant.generation import EXTRACTIVE, TRIMMED, Generation, GenerationRequest
-from assistant.observability import log_event, request_context, span
 from assistant.providers.budget import UsageLedger, downgrade, fit_to_budget
 from assistant.providers.cache import ResponseCache
 from assistant.providers.errors import GenerationUnavailable, PromptTooLong, ProviderError
 from assistant.providers.registry import Provider, Reply
 from assistant.providers.resilience import Breakers, retrying
+from deflectkit.core.observability import log_event, request_context, span
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from deflectkit.migrations import Migration, run_migrations
+from deflectkit.core.migrations import Migration, run_migrations
 
 
 def open_db(path: Path | str | None, migrations: Sequence[Migration]) -> sqlite_utils.Database:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 
 import typer
 
 from deflectkit.cli import ask_cmds, eval_cmds, feedback_cmds, index_cmds, ingest_cmds, ui_cmds
-from deflectkit.errors import DeflectError
+from deflectkit.core.errors import DeflectError
 
 app = typer.Typer(
     name="deflect",
@@ -31,13 +30,19 @@ app.add_typer(feedback_cmds.retention_app, name="retention")
 app.add_typer(feedback_cmds.audit_app, name="audit")
 
 
+@app.callback()
+def _start() -> None:
+    """Runs before every command: settings checked, logging and tracing set up once."""
+    from deflectkit.app import start
+    from deflectkit.core.config import load_settings
+
+    start(load_settings())
+
+
 def main() -> None:
-    from deflectkit.services import quiet_runtime
+    from deflectkit.app import quiet_runtime
 
     quiet_runtime()
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    for noisy in ("bm25s", "presidio-analyzer", "chromadb"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         app()
     except DeflectError as e:

@@ -12,32 +12,21 @@ from rich.panel import Panel
 from rich.table import Table
 
 from deflectkit.cli.common import console, err_console, print_json, progress_bars, services
+from deflectkit.core.config.providers import PROVIDERS
+from deflectkit.core.errors import DeflectError
 
-PROVIDERS = ("extractive", "local", "openai")
 app = typer.Typer(help="Draft replies and calibrate confidence.", no_args_is_help=True)
-
-
-def build_assistant(svc, provider: str):
-    """The Assistant over `svc`; an LLM generator only when a non-extractive provider is asked for."""
-    from assistant.errors import ProviderUnavailable
-    from assistant.pipeline import Assistant
-
-    generator = None
-    if provider != "extractive":
-        try:
-            from assistant.providers import build_generator
-        except ImportError as e:
-            raise ProviderUnavailable(
-                f"The {provider} provider is not installed here ({e}); use --provider extractive.") from e
-        generator = build_generator(svc.settings, provider)
-    return Assistant.from_services(svc, generator)
 
 
 @app.command("ask")
 def ask(
-    ticket: Annotated[str, typer.Argument(help="The ticket text (subject and body), quoted.")],
+    ticket: Annotated[str | None, typer.Argument(help="The ticket text (subject and body), quoted.")] = None,
+    batch: Annotated[Path | None, typer.Option(
+        "--batch", help="Answer every ticket of a JSONL file (- for stdin), one per line: "
+        '{"id": ..., "subject": optional, "body": ...} or {"id": ..., "text": ...}. Prints one Answer JSON '
+        "per line with the ticket's id, in input order; a bad line prints an error line with its number.")] = None,
     provider: Annotated[str | None, typer.Option(
-        "--provider", help="extractive (no LLM) | local (llama.cpp) | openai. Default: DEFLECT_ASSISTANT_PROVIDER.")] = None,
+        "--provider", help=f"{' | '.join(PROVIDERS)}. Default: DEFLECT_ASSISTANT_PROVIDER.")] = None,
     locale: Annotated[str | None, typer.Option(help="Only sources with this locale.")] = None,
     source: Annotated[list[str] | None, typer.Option(help="Only sources under this prefix (repeatable).")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the Answer as JSON on stdout.")] = False,
@@ -47,18 +36,57 @@ def ask(
     """Draft a cited reply to a ticket, or say why it should be escalated."""
     from retrieval.models import Filters
 
-    svc = services()
-    provider = provider or svc.settings.assistant_provider
-    if provider not in PROVIDERS:
+    if provider is not None and provider not in PROVIDERS:
         raise typer.BadParameter(f"--provider must be one of {', '.join(PROVIDERS)}, got {provider!r}")
-    assistant = build_assistant(svc, provider)
+    if (ticket is None) == (batch is None):
+        raise typer.BadParameter("Give a ticket text or --batch FILE.jsonl (not both).")
+    svc = services()
+    filters = Filters(locale=locale, sources=source or [])
+    if batch is not None:
+        _ask_batch(svc, batch, provider, filters, no_cache)
+        return
     with err_console.status("Drafting…", spinner="dots") if not json_out else nullcontext():
-        answer = assistant.answer(ticket, Filters(locale=locale, sources=source or []), provider=provider,
-                                  cache_bypass=no_cache)
+        answer = svc.answer(ticket, provider, filters, cache_bypass=no_cache)
     if json_out:
         print_json(answer.model_dump(mode="json"))
         return
     render_answer(answer)
+
+
+def _ask_batch(svc, path: Path, provider: str | None, filters, no_cache: bool) -> None:
+    """One JSON line out per line in, in order; a bad line becomes an error line, the rest still answer."""
+    import json
+    import sys
+
+    from assistant.batch import read_batch
+
+    text = sys.stdin.read() if str(path) == "-" else _read_batch_file(path)
+    items = read_batch(text)
+    with progress_bars(enabled=sys.stderr.isatty()) as cb:
+        for i, item in enumerate(items, 1):
+            if item.error is None:
+                try:
+                    answer = svc.answer(item.ticket, provider, filters, cache_bypass=no_cache)
+                    row = {"id": item.id, **answer.model_dump(mode="json")}
+                except DeflectError as e:
+                    row = {"id": item.id, "line": item.line, "error": str(e)}
+            else:
+                row = {"id": item.id, "line": item.line, "error": item.error}
+            print(json.dumps(row, ensure_ascii=False, default=str), flush=True)
+            cb("tickets", i, len(items))
+
+
+def _read_batch_file(path: Path) -> str:
+    from deflectkit.core.errors import InputError
+
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError as e:
+        raise InputError(f"No batch file at {path}: give a JSONL file, one ticket per line.") from e
+    except UnicodeDecodeError as e:
+        raise InputError(f"{path} is not UTF-8 text ({e.reason} at byte {e.start}); save it as UTF-8 JSONL.") from e
+    except OSError as e:
+        raise InputError(f"Cannot read {path}: {e.strerror}.") from e
 
 
 def render_answer(answer) -> None:
@@ -103,8 +131,9 @@ def calibrate(
         "curve per split and dataset) here.")] = None,
 ) -> None:
     """Fit the confidence model on labeled questions; writes <data_dir>/calibration.json."""
-    from assistant.calibration import collect, fit_calibration
+    from assistant.calibration import fit_calibration
     from assistant.confidence import calibration_path, write_calibration
+    from evals.calibrate import collect
 
     if not 0.0 < test_share < 1.0:
         raise typer.BadParameter(f"--test-share must be between 0 and 1, got {test_share}")

@@ -9,8 +9,8 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from deflectkit.services import Services
-from deflectkit.settings import Settings
+from deflectkit.app import Services
+from deflectkit.core.config import load_settings
 
 err_console = Console(stderr=True)
 console = Console()
@@ -30,7 +30,7 @@ def cli_actor() -> str:
 
 
 def services() -> Services:
-    return Services(Settings())
+    return Services(load_settings())
 
 
 def print_json(obj: Any) -> None:

@@ -35,9 +35,9 @@ SHOWN = ("hit@1", "hit@5", "hit@10", "recall@10", "mrr@10", "ndcg@10")
 
 
 def eval_settings():
-    from deflectkit.settings import Settings
+    from deflectkit.core.config import load_settings
 
-    return Settings()
+    return load_settings()
 
 
 def _run(dataset: str, modes: list[str], answers: bool, progress: bool):
@@ -119,8 +119,8 @@ def compare(
     max_drop: Annotated[float, typer.Option("--max-drop", min=0.0, help="Tolerated drop before the gate fails.")] = 0.0,
 ) -> None:
     """Metric deltas B - A with paired bootstrap 95% intervals, and the queries that moved."""
+    from deflectkit.core.config.evals import eval_options
     from evals.compare import compare_runs, regressions
-    from evals.settings import eval_options
     from evals.store import EvalStore
 
     settings = eval_settings()

@@ -43,9 +43,9 @@ ProviderOpt = Annotated[str | None, typer.Option("--provider", help="Only answer
 
 
 def settings():
-    from deflectkit.settings import Settings
+    from deflectkit.core.config import load_settings
 
-    return Settings()
+    return load_settings()
 
 
 def open_store(cfg=None) -> FeedbackStore:
@@ -138,6 +138,12 @@ def retention_apply(
     cfg = settings()
     report = open_store(cfg).apply_retention(cfg.retention_days if days is None else days,
                                              mode or cfg.retention_mode, actor(), dry_run=dry_run)
+    # Cached drafts carry (redacted) ticket text too: expired ones go with every retention run.
+    from assistant.providers.cache import ResponseCache
+
+    cache = ResponseCache.from_settings(cfg)
+    expired = cache.count_expired() if dry_run else cache.purge_expired()
+    report = report.model_copy(update={"rows": {**report.rows, "response_cache (expired)": expired}})
     if json_out:
         print_json(report.model_dump(mode="json"))
         return
@@ -171,11 +177,10 @@ def audit_verify(json_out: JsonOpt = False) -> None:
 
 # --- replay --------------------------------------------------------------------------------------
 def make_answer_fn(cfg) -> Callable[[str], Answer]:
-    """The current pipeline. Imported lazily: the assistant is heavy and optional for the other commands."""
-    from assistant.pipeline import Assistant
-    from deflectkit.services import Services
+    """The current pipeline under the live flags, built by the composition root like every entry point."""
+    from deflectkit.app import Services
 
-    return Assistant.from_services(Services(cfg)).answer
+    return Services(cfg).answer_fn()
 
 
 def replay(

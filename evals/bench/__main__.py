@@ -16,9 +16,6 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def main(argv: list[str] | None = None) -> None:
-    from deflectkit.services import quiet_runtime
-
-    quiet_runtime()
     ap = argparse.ArgumentParser(prog="python -m evals.bench", description=__doc__)
     ap.add_argument("--sizes", default="10000,100000", help="Chunk counts for the search-latency runs.")
     ap.add_argument("--corpus", default=str(REPO / "demo" / "helpcenter"), help="Corpus for the ingest run.")
@@ -26,8 +23,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--json", action="store_true", help="Print all figures as one JSON object.")
     args = ap.parse_args(argv)
     skip = set(filter(None, args.skip.split(",")))
+    from deflectkit.app import start
+    from deflectkit.core.config import load_settings
 
-    from deflectkit.settings import Settings
+    start(load_settings())
+
+    from deflectkit.core.config import Settings
     from retrieval.embedder import make_embedder
 
     def settings_factory(**kw):

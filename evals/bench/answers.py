@@ -116,7 +116,7 @@ def calibration_figures(runs: dict[str, list], min_share: float, settings) -> di
 
 
 def main(argv: list[str] | None = None) -> None:
-    from deflectkit.services import quiet_runtime
+    from deflectkit.app import quiet_runtime
 
     quiet_runtime()
     ap = argparse.ArgumentParser(prog="python -m evals.bench.answers", description=__doc__,
@@ -130,13 +130,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--out", type=Path, help="Also write the JSON here.")
     args = ap.parse_args(argv)
 
-    from assistant.pipeline import Assistant
-    from deflectkit.settings import Settings
+    from deflectkit.core.config import load_settings
     from evals.answer_run import answer_settings
     from evals.answers import rouge_l
     from evals.datasets import dataset_services, load_dataset
 
-    base = Settings()
+    base = load_settings()
     out: dict = {"load_before": os.getloadavg(), "cpus": os.cpu_count(), "seed": args.seed,
                  "embedding_backend": base.embedding_backend, "search_mode": base.search_mode}
     runs: dict[str, list] = {}
@@ -146,7 +145,7 @@ def main(argv: list[str] | None = None) -> None:
         settings = answer_settings(ds, svc.settings)
         version = svc.catalog.active_version()
         fig = out[name] = {"profile": settings.calibration_profile, "index_version": version}
-        extractive = Assistant.from_services(svc, settings=settings)
+        extractive = svc.assistant("extractive", settings=settings)
         extractive.run("warm up: how do I start?", None, "extractive")  # model loads out of the timings
         _log(f"{name}: extractive over {len(ds.queries)} questions")
         runs[name] = answer_all(extractive, ds.queries, "extractive", f"{name}/extractive")
@@ -167,10 +166,8 @@ def main(argv: list[str] | None = None) -> None:
 
         if args.skip_local:
             continue
-        from assistant.providers import build_generator
-
         local_settings = settings.model_copy(update={"llm_fallbacks": []})  # a local failure shows, not hides
-        local = Assistant.from_services(svc, build_generator(local_settings, "local"), settings=local_settings)
+        local = svc.assistant("local", settings=local_settings)
         pool = [q for q in ds.queries if q.category != "yes_no"]
         n = args.local_sample if name == "emanual" else (args.demo_local or len(pool))
         sample = sorted(random.Random(args.seed).sample(pool, min(n, len(pool))), key=lambda q: q.qid)

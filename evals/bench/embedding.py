@@ -330,12 +330,12 @@ def main() -> None:
         """Compare the embedding backends: throughput, query latency, retrieval parity."""
         from rich.console import Console
 
-        from deflectkit.settings import Settings
+        from deflectkit.core.config import load_settings
 
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         err = Console(stderr=True)
         result = bench_embedding(
-            Settings(),
+            load_settings(),
             repeats=repeats,
             latency_runs=latency_runs,
             progress=lambda msg: err.print(f"[dim]{msg}…[/dim]"),

@@ -10,7 +10,7 @@ from pathlib import Path
 
 
 def bench_ingest(corpus: Path, settings_factory) -> dict:
-    from deflectkit.services import Services
+    from deflectkit.app import Services
 
     work = Path(tempfile.mkdtemp(prefix="deflect-bench-ingest-"))
     try:

@@ -171,15 +171,15 @@ def oracle(s: Scores, per_variant: dict[str, dict[str, list[str]]]) -> float:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from deflectkit.services import quiet_runtime
-    from deflectkit.settings import Settings
+    from deflectkit.app import quiet_runtime
+    from deflectkit.core.config import load_settings
 
     quiet_runtime()
     ap = argparse.ArgumentParser(prog="python -m evals.bench.levers", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--dataset", action="append", help="Dataset name or beir:PATH (repeatable). Default: demo.")
     args = ap.parse_args(argv)
-    settings = Settings()
+    settings = load_settings()
     for name in args.dataset or ["demo"]:
         s = compute_scores(name, settings)
         per_variant = {v: {q: fn(s, qi) for qi, q in enumerate(s.qids)} for v, fn in variants().items()}

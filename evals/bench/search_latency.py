@@ -32,7 +32,7 @@ def _corpus(n: int, seed: int = 0) -> list[str]:
 
 def build_scale_index(n: int, settings, embedder) -> tuple[object, list[str], float]:
     """A real index version of n synthetic chunks; returns (services, texts, build seconds)."""
-    from deflectkit.services import Services
+    from deflectkit.app import Services
     from ingest.models import Chunk, IngestReport
     from ingest.pipeline import Staged
     from retrieval.indexer import publish

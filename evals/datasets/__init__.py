@@ -15,9 +15,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from deflectkit.services import Services
+from deflectkit.app import Services
+from deflectkit.core.config.evals import eval_options
 from evals.errors import DatasetNotFound, EvalError
-from evals.settings import eval_options
 
 REPO = Path(__file__).resolve().parents[2]
 

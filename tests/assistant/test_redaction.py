@@ -40,17 +40,13 @@ def debug_root():
         logging.getLogger(name).setLevel(level)
 
 
-def test_from_services_shares_one_redactor(slice_services):
-    from assistant.pipeline import Assistant
-
-    a, b = Assistant.from_services(slice_services), Assistant.from_services(slice_services)
-    assert a.redactor is b.redactor is shared_redactor()
+def test_every_assistant_shares_one_redactor(slice_services):
+    a, b = slice_services.assistant("extractive"), slice_services.assistant(settings=slice_services.settings)
+    assert a is not b and a.redactor is b.redactor is shared_redactor()
 
 
 def test_debug_root_logger_gets_no_pii_from_a_redaction(slice_services, debug_root):
-    from assistant.pipeline import Assistant
-
-    answer = Assistant.from_services(slice_services).answer(TICKET)
+    answer = slice_services.assistant().answer(TICKET)
     assert "[EMAIL]" in answer.ticket and "[CARD]" in answer.ticket and not any(p in answer.ticket for p in PII)
     assert debug_root.records, "the capture works: DEBUG records from the run reached the root logger"
     leaked = [(r.name, r.getMessage()) for r in debug_root.records

@@ -8,7 +8,7 @@ pytestmark = pytest.mark.unit
 
 
 def test_every_setting_is_documented():
-    from deflectkit.settings import Settings
+    from deflectkit.core.config import Settings
 
     text = README.read_text(encoding="utf-8")
     missing = [n for n in Settings.model_fields if f"DEFLECT_{n.upper()}" not in text]

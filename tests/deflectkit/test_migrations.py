@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
-from deflectkit.migrations import apply_pending, check_numbered, run_migrations
+from deflectkit.core.migrations import apply_pending, check_numbered, run_migrations
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -104,7 +104,7 @@ def test_misnumbered_lists_are_refused(migrations):
 def test_two_processes_opening_a_fresh_file_apply_each_migration_once(tmp_path):
     script = textwrap.dedent(f"""
         import time, sqlite_utils
-        from deflectkit.migrations import run_migrations
+        from deflectkit.core.migrations import run_migrations
 
         def m001_slow(db):
             db["runs"].create({{"at": float}})

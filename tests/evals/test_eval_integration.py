@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from deflectkit.services import Services
+from deflectkit.app import Services
 from evals.compare import compare_runs
 from evals.datasets import dataset_settings, ingest_dataset, load_dataset
 from evals.report import write_report
@@ -18,8 +18,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]  # ~40 s: model load an
 def beir_services(tiny_beir, eval_settings, embedder):
     settings = eval_settings(redact_pii=False)  # Presidio has its own tests; it costs seconds to load
     ds = load_dataset(f"beir:{tiny_beir}", settings)
-    svc = Services(dataset_settings(ds, settings))
-    svc.__dict__["embedder"] = embedder  # the session's model, not a second load
+    svc = Services(dataset_settings(ds, settings), embedder=embedder)  # the session's model, not a second load
     return ds, svc, settings
 
 

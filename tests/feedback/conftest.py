@@ -73,7 +73,7 @@ def cli_env(tmp_path, monkeypatch):
 
 @pytest.fixture
 def cli(cli_env):
-    """Invoke the feedback commands the way the lead wires them into `deflect`."""
+    """Invoke the feedback commands as `deflect` wires them."""
     import typer
     from typer.testing import CliRunner
 

@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from feedback.db import Connections
+from deflectkit.core.db import Connections
 from feedback.migrations import MIGRATIONS, migrate
 from feedback.store import FeedbackStore
 
@@ -37,8 +37,8 @@ def test_database_uses_wal(store, db_path):
 
 
 def test_feedback_db_setting_resolves_under_data_dir(tmp_path):
-    from deflectkit.settings import Settings
-    from feedback.settings import FeedbackSettings
+    from deflectkit.core.config import Settings
+    from deflectkit.core.config.feedback import FeedbackSettings
 
     S = Settings
     assert S(_env_file=None, data_dir=tmp_path).feedback_db_path == tmp_path / "feedback.db"

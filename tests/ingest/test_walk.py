@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from deflectkit.settings import DEFAULT_INCLUDE
+from deflectkit.core.config import DEFAULT_INCLUDE
 from ingest.walk import discover, doc_id_for, matches
 
 pytestmark = pytest.mark.unit

@@ -28,7 +28,7 @@ def test_torch_stays_selectable(make_settings, embedder):
 
 @pytest.mark.integration
 def test_switching_backend_does_not_re_embed_a_cached_corpus(make_services, make_settings, tiny_kb, tmp_path):
-    from deflectkit.services import Services
+    from deflectkit.app import Services
 
     first = make_services(redact_pii=False, embedding_backend="torch").ingest([tiny_kb])
     assert first.embedded == first.chunks > 0

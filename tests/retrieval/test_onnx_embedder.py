@@ -225,7 +225,7 @@ def test_another_process_embeds_without_importing_torch(onnx_fp32, onnx_cache):
 @pytest.mark.integration
 @pytest.mark.slow
 def test_switching_to_onnx_embeds_only_what_changed(onnx_cache, onnx_fp32, make_services, make_settings, tiny_kb):
-    from deflectkit.services import Services
+    from deflectkit.app import Services
 
     torch_svc = make_services(redact_pii=False)
     first = torch_svc.ingest([tiny_kb])

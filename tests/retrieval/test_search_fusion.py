@@ -28,10 +28,10 @@ def test_default_hybrid_is_minmax_with_scores_from_zero_to_one(svc):
 
 
 def test_rrf_can_still_be_chosen(svc, make_settings):
-    from retrieval.search import HybridSearcher
+    from retrieval.search import HybridSearcher, SearchConfig
 
     settings = make_settings(fusion_method="rrf", rrf_k=60, weight_bm25=1.0, weight_dense=1.0)
-    rrf = HybridSearcher(settings, svc.catalog, svc.store, svc.embedder)
+    rrf = HybridSearcher(SearchConfig.from_settings(settings), svc.catalog, svc.store, svc.embedder)
     hits = rrf.search(QUERY, k=3)
     assert hits[0].doc_id == "billing/refunds.md"
     s = hits[0].scores

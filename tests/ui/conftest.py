@@ -26,7 +26,7 @@ EXTRA_KB = {
 @pytest.fixture(scope="session")
 def ui_data(tmp_path_factory) -> Path:
     """A data dir with the tiny KB ingested twice (v1, then v2 with one more article) and a user per role."""
-    from deflectkit.services import Services
+    from deflectkit.app import Services
     from ui.services import make_settings
 
     root = tmp_path_factory.mktemp("ui")

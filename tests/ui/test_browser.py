@@ -1,5 +1,6 @@
 """One real-browser flow: sign in, draft a reply for a demo ticket, see citations and the confidence badge,
-give a 👎 with a reason, and find that feedback row in SQLite. Also writes docs/screenshot.png.
+give a 👎 with a reason, and find that feedback row in SQLite. Also takes a screenshot: under the
+test's tmp dir, or at $SCREENSHOT_PATH (`make docs` refreshes docs/screenshot.png that way).
 
 Drives Debian's chromium (never a Playwright browser download) against `streamlit run ui/app.py`
 on a free 127.0.0.1 port, with the demo help center ingested into a fresh data dir.
@@ -31,7 +32,6 @@ CHROMIUM_ARGS = [
     "--disable-quic",
     "--no-first-run",
 ]
-SCREENSHOT = REPO / "docs" / "screenshot.png"
 WARM_UP_TICKET = "How do I reset my password?"
 TICKET = (
     "Refund still not on the card",
@@ -50,8 +50,8 @@ def free_port() -> int:
 def app_url(tmp_path_factory):
     if not CHROMIUM.exists():
         pytest.skip("/usr/bin/chromium is missing: install Debian's chromium (make browser-deps)")
+    from deflectkit.app import Services
     from deflectkit.cli.ui_cmds import child_env, streamlit_command
-    from deflectkit.services import Services
     from ui.services import make_settings
 
     root = tmp_path_factory.mktemp("browser")
@@ -91,7 +91,8 @@ def app_url(tmp_path_factory):
         log.close()
 
 
-def test_agent_drafts_a_cited_reply_and_gives_a_thumbs_down(app_url):
+def test_agent_drafts_a_cited_reply_and_gives_a_thumbs_down(app_url, tmp_path):
+    shot = Path(os.environ.get("SCREENSHOT_PATH") or tmp_path / "screenshot.png")
     from playwright.sync_api import expect, sync_playwright
 
     url, feedback_db = app_url
@@ -121,8 +122,8 @@ def test_agent_drafts_a_cited_reply_and_gives_a_thumbs_down(app_url):
             assert "Refund" in (chip.get_attribute("title") or "")
             expect(page.get_by_role("button", name="Use draft")).to_be_visible()
             page.wait_for_timeout(500)  # let the status box collapse before the picture
-            SCREENSHOT.parent.mkdir(exist_ok=True)
-            page.screenshot(path=str(SCREENSHOT), clip={"x": 0, "y": 0, "width": 1360, "height": 660})
+            shot.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(shot), clip={"x": 0, "y": 0, "width": 1360, "height": 660})
 
             page.get_by_role("radio", name="Thumbs down").click()
             page.get_by_role("combobox", name="What was wrong?").click()
@@ -144,4 +145,4 @@ def test_agent_drafts_a_cited_reply_and_gives_a_thumbs_down(app_url):
         ("ana", "down", "outdated_source", "policy changed last month", "answer")
     ]
     assert "card refunds" in rows[0][5]
-    assert SCREENSHOT.stat().st_size < 300_000
+    assert shot.stat().st_size < 300_000

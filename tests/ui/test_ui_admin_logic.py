@@ -95,14 +95,13 @@ def test_users_delivery_and_audit(resources):
 
 @pytest.mark.integration
 def test_ingest_uploaded_files_publishes_a_version(tmp_path, ui_data):
+    from deflectkit.app import Services
     from retrieval.embedder import make_embedder
     from ui.services import build_resources, make_settings
 
     settings = make_settings(_env_file=None, data_dir=tmp_path / "data", redact_pii=False)
-    res = build_resources(settings)
-    res.services.__dict__["embedder"] = make_embedder(
-        make_settings(_env_file=None, data_dir=ui_data, redact_pii=False)
-    )
+    embedder = make_embedder(make_settings(_env_file=None, data_dir=ui_data, redact_pii=False))
+    res = build_resources(settings, services=Services(settings, embedder=embedder))
     folder = admin.save_uploads(
         [("faq.md", b"# Opening hours\n\nSupport answers from 9 to 17 CET.\n")], settings.data_dir
     )

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from ui.services import request_options
+from deflectkit.app import request_options
 
 pytestmark = pytest.mark.unit
 

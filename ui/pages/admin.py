@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from feedback.settings import Role
+from deflectkit.core.config.feedback import Role
 from feedback.users import ROLES, can
 from ui import admin, runtime
 

@@ -1,18 +1,17 @@
-"""Assistant settings, composed by the lead into deflectkit.settings.Settings (env prefix DEFLECT_)."""
+"""Assistant settings, one area of deflectkit.core.config.Settings (env prefix DEFLECT_)."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
 
 from pydantic import BaseModel, Field
 
-Provider = Literal["extractive", "local", "openai"]
+from deflectkit.core.config.providers import ProviderName
 
 
 class AssistantSettings(BaseModel):
     # --- generation
-    assistant_provider: Provider = Field(
+    assistant_provider: ProviderName = Field(
         "extractive", description="Who writes the draft: extractive (no LLM, default), local (llama.cpp) or openai.")
     answer_max_tokens: int = Field(300, description="Upper bound on tokens an LLM may generate for one draft.")
     answer_temperature: float = Field(0.0, description="LLM sampling temperature; 0 keeps drafts reproducible.")

@@ -1,16 +1,18 @@
-"""Settings mixin for the feedback store; the lead composes it into deflectkit.settings.Settings."""
+"""Feedback-store settings, one area of deflectkit.core.config.Settings."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
+
+from deflectkit.core.config.base import DataDir
 
 Role = Literal["agent", "admin", "evaluator"]
 
 
-class FeedbackSettings(BaseModel):
+class FeedbackSettings(DataDir):
     feedback_db: str = Field("feedback.db", description="Feedback SQLite file: a name (put under data_dir) or a path.")
     feedback_busy_timeout_s: float = Field(
         10.0, description="Seconds a writer waits for the database lock before retrying (then gives up).")
@@ -36,4 +38,4 @@ class FeedbackSettings(BaseModel):
         p = Path(self.feedback_db)
         if p.is_absolute() or p.parent != Path("."):
             return p
-        return Path(self.data_dir) / p  # data_dir comes from the composed Settings
+        return Path(self.data_dir) / p

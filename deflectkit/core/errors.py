@@ -10,3 +10,11 @@ class DeflectError(Exception):
 
 class ConfigError(DeflectError):
     """A setting is missing or invalid."""
+
+
+class StoreBusy(DeflectError):
+    """A SQLite database stayed locked by other writers for longer than the retry budget."""
+
+
+class InputError(DeflectError):
+    """Input the user gave (a file, a line, a ticket) cannot be used as it is."""

@@ -8,7 +8,7 @@ import logging
 
 import pytest
 
-from assistant import observability as obs
+from deflectkit.core import observability as obs
 
 pytestmark = pytest.mark.unit
 

@@ -11,7 +11,7 @@ import pytest
 from assistant.generation import GenerationRequest
 from assistant.providers import GenerationUnavailable, UsageLedger
 from assistant.providers.chain import ChainPolicy, ResilientGenerator, resolve_chain
-from tests.assistant_providers.conftest import scripted_provider
+from tests.assistant.providers.scripted import scripted_provider
 
 pytestmark = pytest.mark.unit
 

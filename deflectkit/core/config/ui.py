@@ -1,4 +1,4 @@
-"""UI settings mixin; the lead composes it into deflectkit.settings.Settings (env prefix DEFLECT_)."""
+"""UI settings, one area of deflectkit.core.config.Settings (env prefix DEFLECT_)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Provider settings, composed into deflectkit.settings.Settings (env prefix DEFLECT_).
+"""Provider settings, composed into deflectkit.core.config.Settings (env prefix DEFLECT_).
 
 The primary provider is the assistant's `assistant_provider`; this mixin adds what comes after it.
 List settings accept a comma-separated string in the environment: DEFLECT_LLM_FALLBACKS=openai,local.
@@ -10,16 +10,22 @@ chain, langchain and sqlite-utils with it.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
-from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import NoDecode
 
-ProviderName = Literal["local", "openai", "extractive"]
+from deflectkit.core.config.base import DataDir
+
+# The one registry of provider names: settings, CLI options, UI choices and the chain read these.
+ProviderName = Literal["extractive", "local", "openai"]
+PROVIDERS: tuple[str, ...] = get_args(ProviderName)
+EXTRACTIVE = "extractive"  # no LLM: the draft is quoted from the passages
+LLM_PROVIDERS: tuple[str, ...] = tuple(p for p in PROVIDERS if p != EXTRACTIVE)
 CommaList = Annotated[list[str], NoDecode]
 
 
-class ProviderSettings(BaseModel):
+class ProviderSettings(DataDir):
     # --- chain
     llm_fallbacks: CommaList = Field(
         ["local"],
@@ -91,9 +97,9 @@ class ProviderSettings(BaseModel):
     @field_validator("llm_fallbacks", "llm_disabled_providers")
     @classmethod
     def _known_providers(cls, v: list[str]) -> list[str]:
-        unknown = [p for p in v if p not in ("local", "openai", "extractive")]
+        unknown = [p for p in v if p not in PROVIDERS]
         if unknown:
-            raise ValueError(f"unknown provider(s) {unknown}; use local, openai or extractive")
+            raise ValueError(f"unknown provider(s) {unknown}; use {', '.join(PROVIDERS)}")
         return v
 
     @field_validator("llm_retries")
@@ -115,12 +121,12 @@ class ProviderSettings(BaseModel):
 
     @property
     def usage_db_path(self) -> Path:
-        return self.data_dir / "usage.db"  # type: ignore[attr-defined]  # data_dir comes from Settings
+        return self.data_dir / "usage.db"
 
     @property
     def cache_db_path(self) -> Path:
-        return self.data_dir / "cache.db"  # type: ignore[attr-defined]
+        return self.data_dir / "cache.db"
 
     @property
     def traces_path(self) -> Path:
-        return self.data_dir / "traces.jsonl"  # type: ignore[attr-defined]
+        return self.data_dir / "traces.jsonl"

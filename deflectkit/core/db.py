@@ -19,7 +19,7 @@ from typing import TypeVar
 import sqlite_utils
 from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_random_exponential
 
-from feedback.errors import StoreBusy
+from deflectkit.core.errors import StoreBusy
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -1,4 +1,4 @@
-"""Evaluation settings: a mixin the lead composes into deflectkit.settings.Settings (DEFLECT_EVAL_*)."""
+"""Evaluation settings (DEFLECT_EVAL_*), one area of deflectkit.core.config.Settings."""
 
 from __future__ import annotations
 

@@ -9,14 +9,15 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from assistant.provider_settings import ProviderSettings
-from assistant.settings import AssistantSettings
-from evals.settings import EvalSettings
-from feedback.settings import FeedbackSettings
-from ui.settings import UiSettings
+from deflectkit.core.config.assistant import AssistantSettings
+from deflectkit.core.config.evals import EvalSettings
+from deflectkit.core.config.feedback import FeedbackSettings
+from deflectkit.core.config.providers import ProviderSettings
+from deflectkit.core.config.ui import UiSettings
+from deflectkit.core.errors import ConfigError
 
 DEFAULT_INCLUDE = ["**/*.md", "**/*.markdown", "**/*.html", "**/*.htm", "**/*.txt", "**/*.pdf", "**/*.json", "**/*.jsonl"]
 
@@ -26,9 +27,6 @@ class Settings(AssistantSettings, ProviderSettings, FeedbackSettings, EvalSettin
     this class composes them so there is still one object and one env prefix."""
 
     model_config = SettingsConfigDict(env_prefix="DEFLECT_", env_file=".env", extra="ignore")
-
-    # --- storage
-    data_dir: Path = Field(Path("./data"), description="Folder for everything the app writes: Chroma, SQLite catalog, index versions.")
 
     # --- ingest
     include: list[str] = Field(DEFAULT_INCLUDE, description="Glob patterns of files to ingest (relative to each ingest path).")
@@ -104,3 +102,24 @@ class Settings(AssistantSettings, ProviderSettings, FeedbackSettings, EvalSettin
     @property
     def indexes_path(self) -> Path:
         return self.data_dir / "indexes"
+
+
+def load_settings(**overrides) -> Settings:
+    """Settings from the environment; a bad value is a ConfigError naming the variable, the value and the rule."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as e:
+        raise ConfigError(config_error_message(e)) from None
+
+
+def config_error_message(e: ValidationError) -> str:
+    """One line per bad setting: `DEFLECT_CHUNK_SIZE='50': chunk_size must be at least 100 characters`."""
+    prefix = Settings.model_config.get("env_prefix", "")
+    lines = []
+    for err in e.errors():
+        field = str(err["loc"][0]) if err.get("loc") else "?"
+        value = err.get("input")
+        msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+        shown = repr(value) if isinstance(value, str | int | float | bool) else "the given value"
+        lines.append(f"invalid setting {prefix}{field.upper()}={shown}: {msg}")
+    return "; ".join(lines) or str(e)

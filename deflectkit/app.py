@@ -1,0 +1,223 @@
+"""The composition root: builds the app's long-lived parts from one Settings, lazily and once.
+
+Every entry point (CLI, UI, API, evals, bench) creates one `Services` and asks it for the searcher,
+the stores and `assistant(provider)`; nothing else constructs an Assistant or a generator chain, so
+each entry point drafts the same way and reads the same live flags (kill switch, disabled sources,
+provider override). Tests pass ready parts (`Services(settings, embedder=...)`) instead of poking
+attributes.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import threading
+from contextlib import contextmanager
+from functools import cached_property
+from typing import Any
+
+from deflectkit.core.config import Settings
+from deflectkit.core.config.providers import EXTRACTIVE
+
+_started: set[str] = set()
+_start_lock = threading.Lock()
+_PARTS = ("catalog", "store", "embedder", "searcher", "feedback", "redactor")
+
+
+def quiet_runtime() -> None:
+    """No phoning home and no hub look-ups, whatever a library defaults to. Called by entry points only."""
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+
+
+def request_options(flags: dict[str, Any], provider: str | None = None, filters=None):
+    """(filters, provider) for one request from the feature flags and the caller's own filters.
+
+    Kill switch off -> extractive; a provider flag applies unless the caller named one (None: the
+    configured default); disabled sources are excluded on top of whatever the caller filtered."""
+    from retrieval.models import Filters
+
+    if not flags.get("generation_enabled", True):
+        provider = EXTRACTIVE
+    else:
+        provider = provider or flags.get("provider") or None
+    disabled = [s for s in flags.get("disabled_sources") or [] if s]
+    if disabled:
+        base = filters or Filters()
+        filters = base.model_copy(update={"exclude_sources": [*base.exclude_sources, *disabled]})
+    return filters, provider
+
+
+def start(settings: Settings, log_level: int | str = "WARNING") -> None:
+    """What every entry point does once per process: no phoning home, JSON logs on stderr, tracing
+    to settings.tracing_exporter (file: <data_dir>/traces.jsonl). A second call changes nothing."""
+    import atexit
+    import logging
+
+    from deflectkit.core.observability import setup_logging, setup_tracing
+
+    quiet_runtime()
+    with _start_lock:
+        if "logging" not in _started:
+            setup_logging(log_level)
+            for noisy in ("bm25s", "presidio-analyzer", "chromadb", "httpx"):
+                logging.getLogger(noisy).setLevel(logging.WARNING)
+            _started.add("logging")
+        if "tracing" not in _started:
+            provider = setup_tracing(settings)
+            if provider is not None:
+                atexit.register(provider.shutdown)  # flush batched spans (otlp) at exit
+            _started.add("tracing")
+
+
+class Services:
+    def __init__(self, settings: Settings | None = None, **parts: Any):
+        """`parts` (catalog, store, embedder, searcher, feedback, redactor) replace what would be built."""
+        unknown = set(parts) - set(_PARTS)
+        if unknown:
+            raise TypeError(f"Services got unknown parts {sorted(unknown)}; known: {', '.join(_PARTS)}")
+        self.settings = settings or Settings()
+        for name, part in parts.items():
+            if part is not None:
+                self.__dict__[name] = part  # a cached_property reads its value from here first
+        self._assistants: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    @cached_property
+    def catalog(self):
+        from ingest.catalog import Catalog
+
+        return Catalog(self.settings.catalog_path)
+
+    @cached_property
+    def store(self):
+        from retrieval.vector import VectorStore
+
+        return VectorStore.from_settings(self.settings)
+
+    @cached_property
+    def embedder(self):
+        from retrieval.embedder import make_embedder
+
+        return make_embedder(self.settings)
+
+    @cached_property
+    def searcher(self):
+        from retrieval.search import HybridSearcher, SearchConfig
+
+        return HybridSearcher(SearchConfig.from_settings(self.settings), self.catalog, self.store, self.embedder)
+
+    @cached_property
+    def feedback(self):
+        from feedback.store import FeedbackStore
+
+        return FeedbackStore.from_settings(self.settings)
+
+    @cached_property
+    def redactor(self):
+        from assistant.redaction import shared_redactor
+
+        return shared_redactor()  # one per process: Presidio loads once
+
+    # --- answering -------------------------------------------------------------------------------
+    def live_flags(self) -> dict[str, Any]:
+        """The admin's flags as they are now (read per request: a kill switch needs no restart)."""
+        return self.feedback.flags.get_all()
+
+    def generation_flags(self) -> dict[str, Any]:
+        """Kill switches for the provider chain, read on every LLM call."""
+        live = self.live_flags()
+        return {"generation_enabled": bool(live["generation_enabled"]) and self.settings.generation_enabled,
+                "disabled_providers": list(self.settings.llm_disabled_providers)}
+
+    def assistant(self, provider: str | None = None, settings: Settings | None = None):
+        """The Assistant drafting with `provider` (default: the configured one), built once per provider.
+
+        `settings` gives a one-off Assistant with other answer settings (an eval's calibration
+        profile, a bench's variant); it shares this Services' searcher, embedder and redactor."""
+        from assistant.pipeline import Assistant
+
+        cfg = settings or self.settings
+        provider = provider or cfg.assistant_provider
+        if settings is not None:
+            return Assistant(cfg, self.searcher, self.embedder, self.redactor, self._generator(provider, cfg))
+        with self._lock:
+            if provider not in self._assistants:
+                self._assistants[provider] = Assistant(cfg, self.searcher, self.embedder, self.redactor,
+                                                       self._generator(provider, cfg))
+            return self._assistants[provider]
+
+    def _generator(self, provider: str, cfg: Settings):
+        if provider == EXTRACTIVE:
+            return None
+        from assistant.providers import build_generator
+
+        return build_generator(cfg, provider, flags=self.generation_flags)
+
+    def request_options(self, provider: str | None = None, filters=None):
+        """(filters, provider) for one request from the live flags; see `request_options`."""
+        filters, provider = request_options(self.live_flags(), provider, filters)
+        return filters, provider or self.settings.assistant_provider
+
+    def answer(self, ticket, provider: str | None = None, filters=None, cache_bypass: bool = False):
+        """Draft a reply to one ticket with the flags as they are right now: what every entry point calls."""
+        filters, provider = self.request_options(provider, filters)
+        return self.assistant(provider).answer(ticket, filters=filters, provider=provider, cache_bypass=cache_bypass)
+
+    def answer_fn(self, provider: str | None = None):
+        """`ticket text -> Answer` for feedback replay: the current pipeline under the current flags."""
+        from assistant.models import Ticket
+
+        return lambda text: self.answer(Ticket(body=text), provider)
+
+    def audit(self, action: str, actor: str, target: str = "", details: dict | None = None) -> None:
+        self.feedback.audit.append(action, actor, target, details or {})
+
+    @contextmanager
+    def ingest_lock(self):
+        """One ingest per data dir at a time; a second one fails fast instead of interleaving versions."""
+        from ingest.errors import IngestLocked
+
+        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        with open(self.settings.data_dir / "ingest.lock", "w") as fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError as e:
+                raise IngestLocked(
+                    f"Another ingest is running on {self.settings.data_dir}. Wait for it to finish."
+                ) from e
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    def ingest(self, paths, progress=None, actor: str = "system"):
+        from retrieval.indexer import run_ingest
+
+        kwargs = {"progress": progress} if progress else {}
+        with self.ingest_lock():
+            report = run_ingest(list(paths), self.settings, self.catalog, self.store, self.embedder, **kwargs)
+        self.audit("ingest", actor, ",".join(str(p) for p in paths), {
+            "run_id": report.run_id, "index_version": report.index_version, "new_version": report.new_version,
+            "added": report.added, "updated": report.updated, "removed": report.removed, "errors": len(report.errors)})
+        return report
+
+    def activate(self, version: int, actor: str = "system") -> None:
+        from retrieval.indexer import activate
+
+        before = self.catalog.active_version()
+        activate(self.settings, self.catalog, version)
+        self.audit("index_activate", actor, str(version), {"from": before})
+
+    def rollback(self, actor: str = "system") -> int:
+        from retrieval.indexer import rollback
+
+        before = self.catalog.active_version()
+        version = rollback(self.settings, self.catalog)
+        self.audit("index_rollback", actor, str(version), {"from": before})
+        return version

@@ -1,0 +1,1 @@
+"""The base layer: errors, settings, SQLite, migrations, logging and tracing. It imports nothing above it."""
