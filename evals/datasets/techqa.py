@@ -18,8 +18,8 @@ from pydantic import BaseModel, ValidationError
 from evals.datasets.export import ExportRecord
 from evals.errors import DatasetFormatError, DatasetNotFound
 
-__all__ = ["CATEGORIES", "FOLDER", "RAW_FILE", "TechQAItem", "answer_in_text", "load_techqa", "parse_technote",
-           "read_items"]
+__all__ = ["CATEGORIES", "FOLDER", "RAW_FILE", "TechQAItem", "answer_in_text", "load_techqa",
+           "parse_technote", "read_items"]
 
 FOLDER = "techqa_ibm"
 RAW_FILE = "raw/techqa_rag_eval_sample.jsonl"
@@ -60,8 +60,8 @@ def parse_technote(text: str, where: str = "<text>") -> tuple[str, list[str]]:
     """(title, body lines) of a technote `Title: ...\\n\\nText:\\n...`; blank lines dropped."""
     m = _TECHNOTE.match(text)
     if not m:
-        raise DatasetFormatError(f"{where}: technote text does not start 'Title: <title>' then a 'Text:' line; "
-                                 "is this the TechQA sample described in SOURCE.md?")
+        raise DatasetFormatError(f"{where}: technote text does not start 'Title: <title>' then a 'Text:' "
+                                 "line; is this the TechQA sample described in SOURCE.md?")
     lines = [ln.strip() for ln in m["body"].splitlines()]
     return _normalise(m["title"]), [ln for ln in lines if ln]
 
@@ -81,13 +81,14 @@ def read_items(path: Path) -> list[TechQAItem]:
         except (json.JSONDecodeError, ValidationError) as e:
             first = str(e).splitlines()[0] if isinstance(e, json.JSONDecodeError) else \
                 f"{'.'.join(map(str, e.errors()[0]['loc'])) or 'line'}: {e.errors()[0]['msg']}"
-            raise DatasetFormatError(f"{path}:{lineno}: not a TechQA item ({first}). Each line must be a JSON "
-                                     "object with id, question, answer, is_impossible and contexts; "
+            raise DatasetFormatError(f"{path}:{lineno}: not a TechQA item ({first}). Each line must be a "
+                                     "JSON object with id, question, answer, is_impossible and contexts; "
                                      "restore the file from SOURCE.md's origin.") from e
         if item.is_impossible == bool(item.contexts):
             raise DatasetFormatError(
                 f"{path}:{lineno}: item {item.id} has is_impossible={item.is_impossible} but "
-                f"{len(item.contexts)} contexts; answerable items have their technote, unanswerable ones none.")
+                f"{len(item.contexts)} contexts; answerable items have their technote, "
+                "unanswerable ones none.")
         items.append(item)
     if not items:
         raise DatasetFormatError(f"{path} holds no TechQA items.")
@@ -103,8 +104,8 @@ def load_techqa(datasets_dir: Path) -> tuple[list[dict], list[ExportRecord]]:
     """(query fields, corpus records), queries in id order and technotes in filename order."""
     path = Path(datasets_dir) / FOLDER / RAW_FILE
     if not path.is_file():
-        raise DatasetNotFound(f"The TechQA sample is not at {path}. Set DEFLECT_EVAL_DATASETS_DIR to the folder "
-                              f"that holds {FOLDER}/{RAW_FILE}.")
+        raise DatasetNotFound(f"The TechQA sample is not at {path}. Set DEFLECT_EVAL_DATASETS_DIR to the "
+                              f"folder that holds {FOLDER}/{RAW_FILE}.")
     items = read_items(path)
     seen_ids: set[str] = set()
     technotes: dict[str, str] = {}
@@ -122,7 +123,8 @@ def load_techqa(datasets_dir: Path) -> tuple[list[dict], list[ExportRecord]]:
             category = "out_of_scope"
         else:
             # An answerable item without an answer span cannot be found in its text: not_in_text.
-            category = "in_text" if any(answer_in_text(answer, c.text) for c in item.contexts) else "not_in_text"
+            found = any(answer_in_text(answer, c.text) for c in item.contexts)
+            category = "in_text" if found else "not_in_text"
         queries.append({"qid": item.id, "text": item.question.strip(),
                         "relevant": sorted({c.filename for c in item.contexts}), "answer": answer,
                         "category": category, "out_of_scope": item.is_impossible})
