@@ -20,6 +20,7 @@ entities, sentence splitting at "?" and one ask for the whole core.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 from typing import Literal
@@ -192,7 +193,10 @@ def _closing(line: str) -> tuple[bool, str | None]:
 def _short_sig_line(line: str) -> bool:
     """A line that can follow a sign-off: name, title, company, phone, address, link."""
     s = line.strip()
-    return len(s) <= 80 and not s.endswith("?") and len(s.split()) <= 10
+    if len(s) > 80 or len(s.split()) > 10 or s.endswith("?"):
+        return False
+    # "Thanks.\nIt still fails." is a thank-you and then the ticket going on, not a sign-off.
+    return not (len(s.split()) >= 3 and s.endswith((".", "!"))) and not _PROBLEM.search(s) and not _REQUEST.match(s)
 
 
 def _split_signature(lines: list[str]) -> tuple[list[str], list[str], str | None]:
@@ -249,7 +253,7 @@ def _split_signature(lines: list[str]) -> tuple[list[str], list[str], str | None
 # Greeting: the first line's salutation, alone on its line or ending in a comma.
 
 _GREETING = re.compile(
-    r"^(?:hi|hiya|hello|hey|dear|greetings|good (?:morning|afternoon|evening|day)|howdy|yo"
+    r"^(?:hi|hiya|hello|hey|dear|greetings|good (?:morning|afternoon|evening|day)|howdy"
     r"|hallo|guten (?:tag|morgen|abend)|liebe[rs]?|sehr geehrte[rs]?|moin|servus|grüß gott|grüezi"
     r"|hola|buen(?:os|as) (?:días|dias|tardes|noches)|estimad[oa]s?|querid[oa]s?"
     r"|bonjour|bonsoir|salut|cher|chère|chers|chères|madame|monsieur)\b", _I)
@@ -263,7 +267,9 @@ def _split_greeting(lines: list[str]) -> tuple[str | None, list[str]]:
     line = lines[first].strip()
     if not _GREETING.match(line):
         return None, lines
-    if len(line.split()) <= 7 and not line.endswith("?") and not re.search(r"[.?!]\s+\S", line):
+    alone = line.endswith((",", "!", ":", "—")) or (len(line.split()) <= 4 and not _PROBLEM.search(line)
+                                                    and not _REQUEST.search(line))
+    if alone and len(line.split()) <= 7 and not re.search(r"[.?!,]\s+\S", line):
         return line, lines[first + 1:]  # "Hi Support team," / "Sehr geehrte Damen und Herren,"
     m = re.match(r"^([^,!\n]{1,60}?[,!])\s+(?=\S)", line)
     if m and len(m.group(1).split()) <= 5:
@@ -396,6 +402,9 @@ _OBJECT_CUE = _set("""
     un una unos unas el la los las mi mis nuestro nuestra nuestros su sus este esta todos todas nuevo nueva a al
     une le les mon ma mes notre nos votre vos ce cette ces tous toutes nouveau nouvelle
 """)
+# A question or request pointing back at the problem just told ("Can you resend it?").
+_ANAPHOR = re.compile(r"\b(?:it|this|that|them|these|those)\b", _I)
+_MAX_SPLIT_CHARS = 300
 _CONJ = re.compile(r"\s(?:and|und|y|e|et)\s", _I)
 
 
@@ -439,8 +448,13 @@ def _verb_last(half: str) -> bool:
             and len(last) >= 5 and last not in _LIGHT)
 
 
-def _split_conjunction(sentence: str) -> list[str]:
-    """'How do I turn on 2FA and invite a team member?' -> two asks; anything less clear stays whole."""
+def _split_conjunction(sentence: str, room: int = MAX_ASKS) -> list[str]:
+    """'How do I turn on 2FA and invite a team member?' -> two asks; anything less clear stays whole.
+
+    Only sentences of an ask's length are looked at (a pasted paragraph with twenty "and"s is not
+    twenty asks), into at most `room` pieces."""
+    if room <= 1 or len(sentence) > _MAX_SPLIT_CHARS:
+        return [sentence]
     question = sentence.rstrip().endswith("?")
     end = "?" if question else "."
     body = sentence.rstrip().rstrip("?.!").strip()
@@ -450,14 +464,13 @@ def _split_conjunction(sentence: str) -> list[str]:
         if len(_words(left)) < 3 or len(_words(right)) < 3 or _light(left) or _light(right):
             continue
         if _CLAUSE_OPENER.match(right):
-            rest = _split_conjunction(right + end)
-            return [f"{left}{end}"] + rest
+            return [f"{left}{end}"] + _split_conjunction(right + end, room - 1)
         if lead and len(left) > lead.end() and _verb_phrase(left[lead.end():]) and _verb_phrase(right):
             prefix = lead.group(0)
-            return [f"{left}{end}"] + _split_conjunction(f"{prefix[:1].upper()}{prefix[1:]}{right}{end}")
+            return [f"{left}{end}"] + _split_conjunction(f"{prefix[:1].upper()}{prefix[1:]}{right}{end}", room - 1)
         if lead_de and len(left) > lead_de.end() and _verb_last(left[lead_de.end():]) and _verb_last(right):
             prefix = lead_de.group(0)
-            return [f"{left}{end}"] + _split_conjunction(f"{prefix[:1].upper()}{prefix[1:]}{right}{end}")
+            return [f"{left}{end}"] + _split_conjunction(f"{prefix[:1].upper()}{prefix[1:]}{right}{end}", room - 1)
     return [sentence]
 
 
@@ -522,9 +535,9 @@ def _asks(core: str) -> list[Ask]:
         prev = groups[-1] if groups else None
         if u.kind and not u.light:
             pieces = _split_conjunction(u.text) if u.kind in ("question", "request") else [u.text]
-            if (prev and u.kind == "problem" and prev["kind"] == "problem" and prev["para"] == u.para
-                    and prev["open"] and not _NEW_TOPIC.match(u.text)):
-                prev["parts"].extend(pending + pieces)  # the same problem, told on
+            if (prev and prev["kind"] == "problem" and prev["para"] == u.para and prev["open"]
+                    and not _NEW_TOPIC.match(u.text) and (u.kind == "problem" or _ANAPHOR.search(u.text))):
+                prev["parts"].extend(pending + [u.text])  # the same problem told on, or asked about ("resend it")
             else:
                 for k, piece in enumerate(pieces):
                     groups.append({"kind": u.kind, "parts": (pending if k == 0 else []) + [piece], "para": u.para,
@@ -587,12 +600,15 @@ _NOT_PRODUCT = _set("""
 
 def _entities(text: str, source: Literal["core", "subject"] = "core") -> list[Entity]:
     found: list[Entity] = []
-    taken: list[tuple[int, int]] = []
+    starts: list[int] = []  # spans taken, sorted and disjoint: overlap checks by bisection keep this linear
+    ends: list[int] = []
 
     def add(kind: EntityKind, start: int, end: int) -> bool:
-        if any(start < b and a < end for a, b in taken):
+        i = bisect.bisect_right(starts, start)
+        if (i and ends[i - 1] > start) or (i < len(starts) and starts[i] < end):
             return False
-        taken.append((start, end))
+        starts.insert(i, start)
+        ends.insert(i, end)
         found.append(Entity(kind=kind, text=text[start:end], start=start, source=source))
         return True
 
