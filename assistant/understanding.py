@@ -271,7 +271,7 @@ def _split_greeting(lines: list[str]) -> tuple[str | None, list[str]]:
                                                     and not _REQUEST.search(line))
     if alone and len(line.split()) <= 7 and not re.search(r"[.?!,]\s+\S", line):
         return line, lines[first + 1:]  # "Hi Support team," / "Sehr geehrte Damen und Herren,"
-    m = re.match(r"^([^,!\n]{1,60}?[,!])\s+(?=\S)", line)
+    m = re.match(r"^([^,!\n]{1,60}?(?:[,!]|\s[—–-]))\s+(?=\S)", line)
     if m and len(m.group(1).split()) <= 5:
         return m.group(1), [line[m.end():]] + lines[first + 1:]  # "Hi, I can't log in."
     return None, lines
@@ -388,7 +388,7 @@ _CLAUSE_OPENER = re.compile(
 # The lead of an imperative ask, repeated in front of the second half ("How do I" + "invite ...").
 _LEAD = re.compile(
     r"^(?:¿\s*)?(?:how (?:do|can|should|would) (?:i|we)|how to|can you(?: please)?|could you(?: please)?"
-    r"|would you(?: please)?|please|can (?:i|we)|i(?:'d| would) like to|i want to|i need to|we need to"
+    r"|would you(?: please)?|please|can (?:i|we)"
     r"|wie kann ich|wie können wir|können sie(?: bitte)?|könnten sie(?: bitte)?|bitte"
     r"|cómo (?:puedo|podemos)|pueden|podrían|puede|por favor|necesito|quiero"
     r"|comment (?:puis-je|pouvons-nous|faire pour)|pouvez-vous|pourriez-vous|merci de|veuillez|je voudrais)\s+", _I)
@@ -531,22 +531,36 @@ def _asks(core: str) -> list[Ask]:
         return [Ask(text=_join(u.text for u in units), kind=kinds[0] if kinds else "request", index=0)]
     groups: list[dict] = []  # {"kind", "parts", "para"}
     pending: list[str] = []
+    # The next strong ask after each unit, found once (a scan per unit would be quadratic).
+    next_strong: list[_Unit | None] = [None] * len(units)
+    for i in range(len(units) - 2, -1, -1):
+        v = units[i + 1]
+        next_strong[i] = v if v.kind and not v.light else next_strong[i + 1]
     for i, u in enumerate(units):
         prev = groups[-1] if groups else None
         if u.kind and not u.light:
             pieces = _split_conjunction(u.text) if u.kind in ("question", "request") else [u.text]
-            if (prev and prev["kind"] == "problem" and prev["para"] == u.para and prev["open"]
-                    and not _NEW_TOPIC.match(u.text) and (u.kind == "problem" or _ANAPHOR.search(u.text))):
-                prev["parts"].extend(pending + [u.text])  # the same problem told on, or asked about ("resend it")
-            else:
-                for k, piece in enumerate(pieces):
-                    groups.append({"kind": u.kind, "parts": (pending if k == 0 else []) + [piece], "para": u.para,
-                                   "open": True})
+            follow = (prev is not None and prev["para"] == u.para and prev["open"] and not _NEW_TOPIC.match(u.text))
+            merged = bool(follow and (prev["kind"] == "problem" or _ANAPHOR.search(pieces[0])))
+            if follow and prev["kind"] == "problem" and u.kind == "problem":
+                prev["parts"].extend(pending + pieces)  # the same problem, told on
+                pieces = []
+            elif follow and prev["kind"] == "problem":
+                # What the customer asks about the problem just told ("... keeps failing. How should we
+                # handle it?"): the problem is that ask's context, and the ask is of the asking kind.
+                prev["parts"].extend(pending + pieces[:1])
+                prev["kind"], pieces = u.kind, pieces[1:]
+            elif merged:
+                prev["parts"].extend(pending + pieces[:1])  # pointing back ("How do I set that up?")
+                pieces = pieces[1:]
+            for k, piece in enumerate(pieces):
+                groups.append({"kind": u.kind, "parts": (pending if k == 0 and not merged else []) + [piece],
+                               "para": u.para, "open": True})
             pending = []
             continue
         # Context (or a light ask): stays with the ask before it when that ask is a problem told in the
         # same paragraph, or when no ask follows in this paragraph; otherwise it leads into the next ask.
-        nxt = next((v for v in units[i + 1:] if v.kind and not v.light), None)
+        nxt = next_strong[i]
         same_para = prev is not None and prev["para"] == u.para
         leans_back = u.machine or u.light or (prev is not None and prev["kind"] == "problem")
         if prev and ((same_para and (leans_back or nxt is None or nxt.para != u.para))

@@ -28,7 +28,7 @@ def test_greeting_two_asks_and_signature():
         "How do I invite a team member?",
         "Also, my invoice INV-5512 never arrived. Can you resend it to the billing address?",
     ]
-    assert kinds(parts) == ["question", "question", "problem"]
+    assert kinds(parts) == ["question", "question", "question"]
     assert [a.index for a in parts.asks] == [0, 1, 2]
     assert entity(parts, "identifier") == ["INV-5512"]
     assert parts.language == "en" and parts.language_confidence > 0.8
@@ -61,6 +61,17 @@ def test_a_follow_up_without_its_own_topic_stays_with_the_problem():
     assert [(a.kind, a.text) for a in parts.asks] == [
         ("problem", "The export fails with E1234 every time I run it. How can I fix this? Any ideas?")]
     assert entity(parts, "error_code") == ["E1234"]
+
+
+def test_a_problem_is_the_context_of_the_question_that_follows_it():
+    parts = understand("", "Our integration keeps getting HTTP 429 errors from your API. How should we handle retries?")
+    assert [(a.kind, a.text) for a in parts.asks] == [
+        ("question", "Our integration keeps getting HTTP 429 errors from your API. How should we handle retries?")]
+    goal = understand("", "I want to bill a client every month and charge their card automatically. "
+                          "How do I set that up?")
+    assert len(goal.asks) == 1 and goal.asks[0].kind == "request"
+    topic = understand("", "The export keeps failing. Also, how do I add a new user to our workspace?")
+    assert kinds(topic) == ["problem", "question"]
 
 
 def test_quoted_reply_chain_is_removed():
@@ -142,8 +153,7 @@ def test_spanish_ticket():
     assert parts.greeting == "Hola,"
     assert parts.customer_name == "María"
     assert [(a.kind, a.text) for a in parts.asks] == [
-        ("problem", "Mi pedido nunca llegó."),
-        ("question", "¿Pueden enviarme el número de seguimiento?"),
+        ("question", "Mi pedido nunca llegó. ¿Pueden enviarme el número de seguimiento?"),
         ("question", "Además, ¿cómo cambio mi dirección de envío?"),
     ]
     split = understand("", "¿Cómo puedo activar la verificación en dos pasos y invitar a un compañero?")
