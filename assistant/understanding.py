@@ -6,11 +6,12 @@ cut) is what retrieval should read; `asks` splits the core into the one or few t
 customer wants, each carrying its own context, so each can be retrieved for on its own
 (`ask_queries`).
 
-Language identification uses py3langid (a maintained fork of langid.py): a ~2 MB naive-Bayes
-model shipped inside the wheel, numpy its only dependency, a few milliseconds per ticket, stable
-across machines. lingua-language-detector is more accurate on one- and two-word snippets, but its
-wheel is an order of magnitude larger and tickets are rarely that short; when they are, the
-confidence says so (and below `_MIN_CONFIDENCE`, `language` is None rather than a guess).
+Language identification uses py3langid (a maintained fork of langid.py): a naive-Bayes model of a
+few MB shipped inside the wheel, numpy its only dependency, loaded once (~1 s) and then a few
+milliseconds per ticket, the same on every machine. lingua-language-detector is more accurate on
+one- and two-word snippets, but it is a much heavier install and memory footprint for a gain that
+support tickets (sentences, not single words) rarely need; when a ticket is that short the
+confidence says so, and below `_MIN_CONFIDENCE` `language` is None rather than a guess.
 
 Rules are plain line and word tests plus regexes with bounded repetition only, so time grows
 linearly with the ticket (a pasted 20k-character log costs nothing extra). They cover English,
@@ -521,8 +522,7 @@ def _units(core: str) -> list[_Unit]:
     return units
 
 
-def _asks(core: str) -> list[Ask]:
-    units = _units(core)
+def _asks(units: list[_Unit]) -> list[Ask]:
     if not units:
         return []
     strong = [u for u in units if u.kind and not u.light]
@@ -698,14 +698,17 @@ def _product_at(text: str, start: int, add) -> None:
 # ---------------------------------------------------------------------------------------------
 # Language.
 
-_MIN_CONFIDENCE = 0.2  # below this the model has seen too little to choose (it spreads over 97 labels)
+_MIN_CONFIDENCE = 0.2  # below this the model has seen too little to choose (it spreads over all its languages)
 
 
 @functools.cache
 def _identifier():
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    ident = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    # The model also knows 3-letter-only languages and "zxx" (no language); the contract is ISO 639-1.
+    ident.set_languages([code for code in ident.labels if len(code) == 2])
+    return ident
 
 
 def _language(text: str) -> tuple[str | None, float]:
@@ -734,13 +737,15 @@ def understand(subject: str, body: str) -> TicketParts:
     lines, signature, name = _split_signature(lines)
     greeting, lines = _split_greeting(lines)
     core = _tidy(lines) or _strip_reply_prefix(subject)
-    prose = "\n".join(u.text for u in _units(core) if not u.machine) or core
-    language, confidence = _language(f"{_strip_reply_prefix(subject)}\n{prose}" if prose != subject else prose)
+    units = _units(core)
+    prose = "\n".join(u.text for u in units if not u.machine) or core
+    title = _strip_reply_prefix(subject)
+    language, confidence = _language(prose if core == title else f"{title}\n{prose}")
     entities = _entities(core)
     seen = {(e.kind, e.text) for e in entities}
     entities += [e for e in _entities(subject, "subject") if (e.kind, e.text) not in seen]
     return TicketParts(subject=subject, greeting=greeting, customer_name=name, quoted=_tidy(quoted),
-                       signature=_tidy(signature), core=core, asks=_asks(core), entities=entities,
+                       signature=_tidy(signature), core=core, asks=_asks(units), entities=entities,
                        language=language, language_confidence=confidence)
 
 

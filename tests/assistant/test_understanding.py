@@ -206,6 +206,7 @@ def test_stack_trace_ticket_is_one_ask_with_its_error_code_and_version():
     assert entity(parts, "version") == ["11.5.8", "9.1"]
     assert entity(parts, "product") == ["Db2 Connect", "Example MQ"]
     assert parts.customer_name is None and parts.signature == "Thanks"
+    assert parts.language == "en"
     assert "\tat com.example.db.Driver3" in parts.core  # the core keeps the trace for retrieval
     for e in parts.entities:
         assert parts.core[e.start: e.start + len(e.text)] == e.text
@@ -286,6 +287,14 @@ def test_ask_queries_prepend_a_short_subject():
     assert ask_queries(same) == ["Can I get a refund for last month?"]  # the subject adds nothing
     long_subject = "A very long subject line that goes on and on about many different things at once here"
     assert ask_queries(understand(long_subject, "How do I export my data?")) == ["How do I export my data?"]
+
+
+def test_language_is_an_iso_639_1_code_or_none():
+    for body in ("0x80070005 0x80070005 E1234", "SQLSTATE=51002 NULLID.SYSLH203 b4.java:747", "ok", "Danke!",
+                 "Grazie mille, il pagamento non funziona più."):
+        parts = understand("", body)
+        assert parts.language is None or (len(parts.language) == 2 and parts.language.islower()), body
+    assert understand("", "ok").language is None
 
 
 def test_deterministic():
