@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from assistant.sentences import units
+from assistant.sentences import as_markdown, units
 from retrieval.models import Hit
 
 
@@ -46,16 +46,20 @@ def dedupe_hits(hits: list[Hit], sections: dict[str, tuple] | None = None) -> li
 
 
 def truncate_to_tokens(text: str, budget: int) -> str:
-    """Cut at a unit boundary so a block never ends mid-sentence."""
-    kept: list[str] = []
+    """Cut at a unit boundary so a block never ends mid-sentence (or mid-row).
+
+    The kept units are written back as Markdown, so steps stay numbered and rows stay under
+    their header: the cut passage parses into the same units as the start of the whole one.
+    """
+    kept = []
     used = 0
     for u in units(text):
         cost = approx_tokens(u.text)
         if used + cost > budget:
             break
-        kept.append(u.text)
+        kept.append(u)
         used += cost
-    return "\n".join(kept)
+    return as_markdown(kept)
 
 
 def assemble(hits: list[Hit], texts: dict[str, str], budget: int, max_blocks: int,

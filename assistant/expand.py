@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from ingest.models import Chunk
+from ingest.tables import find_tables
 from retrieval.models import Hit
 
 
@@ -20,11 +21,26 @@ class Passage(NamedTuple):
 
 
 def join_overlapping(a: str, b: str, max_overlap: int = 400) -> str:
-    """a + b without the text b repeats from a's end (the chunker's overlap)."""
+    """a + b without the text b repeats from a's end (the chunker's overlap, or a table's header)."""
+    rows = _table_continuation(a, b)
+    if rows is not None:
+        return f"{a}\n{rows}"
     for k in range(min(len(a), len(b), max_overlap), 9, -1):
         if a.endswith(b[:k]):
             return a + b[k:]
     return f"{a}\n\n{b}"
+
+
+def _table_continuation(a: str, b: str) -> str | None:
+    """b's rows when b is the next part of the table a ends with (the chunker repeats its header)."""
+    a_lines, b_lines = a.split("\n"), b.split("\n")
+    head = find_tables(b_lines)[:1]
+    if not head or head[0].start != 0 or not head[0].header:
+        return None
+    last = find_tables(a_lines)[-1:]
+    if not last or last[0].end != len(a_lines) or a_lines[last[0].start: last[0].start + 2] != b_lines[:2]:
+        return None
+    return "\n".join(b_lines[2:])
 
 
 def grow(chunks: list[Chunk], center: int, max_chars: int) -> list[Chunk]:

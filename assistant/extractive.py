@@ -42,7 +42,7 @@ class Scored(NamedTuple):
 class Draft(NamedTuple):
     sentences: list[tuple[str, list[int]]]  # the answer body: (sentence, [n]) in reply order
     text: str  # the sendable reply: greeting, body with [n] markers, closing
-    kinds: list[str] = []  # unit kind per sentence ("sentence" | "item" | "row"), for rendering
+    kinds: list[str] = []  # unit kind per sentence ("sentence" | "item" | "step" | "row"), for rendering
     best_similarity: float = 0.0  # closest unit of any block to the question (a confidence feature)
 
     @property
@@ -105,16 +105,22 @@ def _cite(text: str, n: int) -> str:
 
 
 def render(sentences: list[tuple[str, list[int]]], kinds: list[str], greeting: bool) -> str:
-    """Greeting, body and closing; list items stay one per line so steps read as steps."""
+    """Greeting, body and closing; items and rows one per line, steps as a numbered list.
+
+    Steps arrive in source order (a window is a contiguous run), so numbering them from 1 in
+    that order keeps the sequence the source gave them.
+    """
     lines: list[str] = []
     para: list[str] = []
+    step = 0
     for (text, cites), kind in zip(sentences, kinds, strict=True):
         cited = _cite(text, cites[0]) if cites else text
-        if kind in ("item", "row"):
+        step = step + 1 if kind == "step" else 0
+        if kind in ("item", "row", "step"):
             if para:
                 lines.append(" ".join(para))
                 para = []
-            lines.append(f"- {cited}")
+            lines.append(f"{step}. {cited}" if kind == "step" else f"- {cited}")
         else:
             para.append(cited)
     if para:

@@ -23,6 +23,8 @@ class Citation(BaseModel):
     title: str
     url: str | None = None
     quote: str = Field(description="The exact supporting passage from the chunk.")
+    quote_markdown: str = Field("", description="The quote as Markdown when it holds table rows: the header "
+                                               "and the cited rows as a table (empty otherwise).")
     heading_path: list[str] = Field(default_factory=list)
     flagged: bool = Field(False, description="The source was screened as containing instructions (prompt injection).")
 

@@ -26,7 +26,7 @@ from assistant.memo import MemoEmbedder
 from assistant.models import Answer, Citation, Sentence, Ticket
 from assistant.prompt import PROMPT_VERSION
 from assistant.redaction import pin_presidio_loggers
-from assistant.sentences import units
+from assistant.sentences import as_markdown, units
 from assistant.vocabulary import VocabularyCache
 from deflectkit.core.observability import log_event, request_context, span
 from retrieval.models import Filters, Hit
@@ -176,13 +176,19 @@ class Assistant:
 
 
 def _citation(n: int, block: SourceBlock, cited: list[str]) -> Citation:
-    """The quote is the passage's own units that best support each cited sentence, in passage order."""
+    """The quote is the passage's own units that best support each cited sentence, in passage order.
+
+    Units are whole rows, so a quote never mixes cells of two rows; when it holds rows, the
+    Markdown form puts them back under their header for a reader that can render tables.
+    """
     h = block.hit
     passage = units(block.text)
-    picks = {max(passage, key=lambda u: lexical_support(c, u.text)) for c in cited} if passage else set()
-    quote = " ".join(u.text for u in sorted(picks, key=lambda u: u.index)) or block.text[:300]
+    picks = sorted({max(passage, key=lambda u: lexical_support(c, u.text)) for c in cited} if passage else set(),
+                   key=lambda u: u.index)
+    quote = " ".join(u.text for u in picks) or block.text[:300]
+    markdown = as_markdown(picks) if any(u.kind == "row" and u.header for u in picks) else ""
     return Citation(n=n, chunk_id=h.chunk_id, doc_id=h.doc_id, title=h.title, url=h.url, quote=quote,
-                    heading_path=h.heading_path, flagged=block.flagged)
+                    quote_markdown=markdown, heading_path=h.heading_path, flagged=block.flagged)
 
 
 def _fused_scale(settings) -> float:

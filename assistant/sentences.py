@@ -1,8 +1,10 @@
-"""Passage text -> sendable sentences: Markdown cleaned, list items and table rows as units.
+"""Passage text -> sendable sentences: Markdown cleaned, list items, steps and table rows as units.
 
 Chunks arrive Markdown-shaped (headings stripped by the chunker) or as hard-wrapped PDF lines.
 A line break starts a new unit only at a blank line, a list item, a table row or a heading;
-otherwise wrapped lines are joined and split again at sentence ends.
+otherwise wrapped lines are joined and split again at sentence ends. A numbered step and a
+table row are each one unit, never split: a row's cells only make sense together and with
+their column labels, so a row is rendered as one sentence ("Pro — Price: $29; Seats: 5.").
 """
 
 from __future__ import annotations
@@ -10,19 +12,22 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+from ingest.tables import is_delimiter, split_cells
 from retrieval.tokenize import tokenize
 
 
 class Unit(NamedTuple):
     text: str  # cleaned, sendable text
     index: int  # position in the passage, from 0
-    kind: str  # "sentence" | "item" | "row"
-    block: int  # paragraph / list number, for contiguity
+    kind: str  # "sentence" | "item" | "step" | "row"
+    block: int  # paragraph / list / table number, for contiguity
+    cells: tuple[str, ...] = ()  # a row's cleaned cell values, in column order
+    header: tuple[str, ...] = ()  # a row's cleaned column labels (empty when the table has none)
 
 
 _LIST = re.compile(r"^\s*(?:[-*+•]|\d{1,2}[.)])\s+")
+_NUMBERED = re.compile(r"^\s*\d{1,2}[.)]\s+")
 _HEADING = re.compile(r"^\s*#{1,6}\s")
-_TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{2,}")
 _LINK = re.compile(r"\[([^\]]+)\]\((\S+?)\)")
 _EMPH = re.compile(r"(\*\*|__|`)")
 _STAR = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")
@@ -55,40 +60,59 @@ def split_sentences(text: str) -> list[str]:
     return [s for s in out if s]
 
 
-def _logical_lines(text: str) -> list[tuple[str, str, int]]:
-    """(kind, text, block) per logical line: wrapped lines joined, items and rows kept apart."""
-    lines: list[tuple[str, str, int]] = []
-    header: list[str] = []
+class _Line(NamedTuple):
+    kind: str
+    text: str
+    block: int
+    cells: tuple[str, ...] = ()
+    header: tuple[str, ...] = ()
+
+
+def _logical_lines(text: str) -> list[_Line]:
+    """One entry per logical line: wrapped lines joined, items, steps and rows kept apart.
+
+    A table row is labelled only by the header row directly above a delimiter row, so a
+    passage that starts mid-table (its header in another chunk) never takes a data row for
+    the header and pairs the next row's cells with it; such rows come out unlabelled.
+    """
+    raw_lines = [raw.strip() for raw in text.splitlines()]
+    lines: list[_Line] = []
+    header: tuple[str, ...] | None = None  # None: not in a table; (): a table without a header
     block, cur, cur_kind = 0, [], ""
 
     def flush():
         nonlocal cur, cur_kind
         if cur:
-            lines.append((cur_kind, " ".join(cur), block))
+            lines.append(_Line(cur_kind, " ".join(cur), block))
         cur, cur_kind = [], ""
 
-    for raw in text.splitlines():
-        line = raw.strip()
+    for i, line in enumerate(raw_lines):
+        nxt = raw_lines[i + 1] if i + 1 < len(raw_lines) else ""
         if not line or _HEADING.match(line):
             flush()
             block += 1
-            header = []
+            header = None
             continue
-        if line.startswith("|"):
-            flush()
-            if _TABLE_SEP.match(line):
+        if "|" in line and (line.startswith("|") or header is not None or is_delimiter(nxt)):
+            if is_delimiter(line):
                 continue
-            cells = [c.strip() for c in line.strip("|").split("|")]
-            if not header:
+            if header is None or is_delimiter(nxt):
+                flush()
+                block += 1
+            cells = tuple(clean(c) for c in split_cells(line))
+            if is_delimiter(nxt):
                 header = cells
                 continue
-            lines.append(("row", _row_sentence(header, cells), block))
+            header = header or ()
+            lines.append(_Line("row", row_sentence(header, cells), block, cells, header))
             continue
+        header = None
         if _LIST.match(line):
             flush()
-            if cur_kind != "item" and lines and lines[-1][0] != "item":
+            kind = "step" if _NUMBERED.match(line) else "item"
+            if not lines or lines[-1].kind != kind or lines[-1].block != block:
                 block += 1
-            cur, cur_kind = [_LIST.sub("", line)], "item"
+            cur, cur_kind = [_LIST.sub("", line)], kind
             continue
         if cur and _starts_sentence(cur[-1], line):
             flush()
@@ -117,24 +141,68 @@ def _starts_sentence(prev: str, line: str) -> bool:
             and last not in _CONTINUES)
 
 
-def _row_sentence(header: list[str], cells: list[str]) -> str:
-    """A table row as one readable line: 'Pro: Price $29; Seats 5'."""
-    pairs = [f"{h} {c}".strip() if h else c for h, c in zip(header[1:], cells[1:], strict=False) if c]
-    head = cells[0] if cells else ""
-    return f"{head}: {'; '.join(pairs)}" if pairs else head
+def row_sentence(header: tuple[str, ...] | list[str], cells: tuple[str, ...] | list[str]) -> str:
+    """One table row as one sentence: the first cell is the subject, the others 'Label: value'.
+
+    ('Role', 'Can', 'Cannot') + ('Accountant', 'View invoices', 'Issue refunds')
+    -> 'Accountant — Can: View invoices; Cannot: Issue refunds.' Empty cells are skipped;
+    a cell without a label (no header, or more cells than labels) stands on its own.
+    """
+    cells = [c.strip() for c in cells]
+    labels = list(header[1:]) if header else []
+    pairs = []
+    for k, value in enumerate(cells[1:]):
+        value = value.rstrip(" .;")  # the row gets one full stop; cells end mid-sentence
+        if not value:
+            continue
+        label = labels[k].strip() if k < len(labels) else ""
+        pairs.append(f"{label}: {value}" if label else value)
+    subject = cells[0].rstrip(" .;") if cells else ""
+    body = "; ".join(pairs)
+    text = f"{subject} — {body}" if subject and body else subject or body
+    return text if not text or text.endswith((".", "!", "?")) else f"{text}."
 
 
 def units(text: str) -> list[Unit]:
     """Every sendable unit of a passage, in document order."""
     out: list[Unit] = []
-    for kind, line, block in _logical_lines(text):
-        pieces = [line] if kind == "row" else split_sentences(clean(line))
+    for line in _logical_lines(text):
+        # A step and a row are whole units: half a step or one cell of a row misleads.
+        pieces = [line.text] if line.kind in ("row", "step") else split_sentences(clean(line.text))
         for piece in pieces:
             piece = clean(piece)
             if len(tokenize(piece)) == 0:
                 continue
-            out.append(Unit(piece, len(out), "sentence" if kind == "sentence" else kind, block))
+            out.append(Unit(piece, len(out), line.kind, line.block, line.cells, line.header))
     return out
+
+
+def as_markdown(picked: list[Unit]) -> str:
+    """Units back to Markdown lines: steps numbered, items bulleted, rows under their header.
+
+    What a cut-down passage is rebuilt from, so it still parses into the same kinds of units;
+    a blank line between blocks keeps a step from swallowing the paragraph after it.
+    """
+    out: list[str] = []
+    prev: Unit | None = None
+    step = 0
+    for u in picked:
+        same_block = prev is not None and prev.block == u.block and prev.kind == u.kind
+        if out and prev is not None and prev.block != u.block:
+            out.append("")
+        if u.kind == "row":
+            if u.header and (not same_block or prev.header != u.header):
+                out += [_md_row(u.header), _md_row(["---"] * len(u.header))]
+            out.append(_md_row(u.cells or (u.text,)))
+        else:
+            step = step + 1 if u.kind == "step" and same_block else 1
+            out.append(f"{step}. {u.text}" if u.kind == "step" else f"- {u.text}" if u.kind == "item" else u.text)
+        prev = u
+    return "\n".join(out)
+
+
+def _md_row(cells) -> str:
+    return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
 
 
 _CITE = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
@@ -147,8 +215,8 @@ def draft_sentences(draft: str) -> list[tuple[str, list[int]]]:
     so a marker that opens a piece belongs to the sentence before it.
     """
     out: list[tuple[str, list[int]]] = []
-    for kind, line, _ in _logical_lines(draft):
-        for piece in ([line] if kind == "row" else split_sentences(line)):
+    for line in _logical_lines(draft):
+        for piece in ([line.text] if line.kind == "row" else split_sentences(line.text)):
             lead = re.match(r"^(?:\s*\[\d+(?:\s*,\s*\d+)*\])+", piece)
             if lead and out:
                 out[-1][1].extend(int(n) for g in _CITE.findall(lead.group(0)) for n in g.split(","))

@@ -73,8 +73,9 @@ def html_to_markdown(html: str) -> tuple[str, str]:
     """Visible article content of an HTML page as (title, Markdown-shaped text).
 
     Drops page chrome (nav, header, footer, scripts, cookie banners, hidden elements), keeps
-    `<main>`/`<article>` when present, and renders headings as `#` lines, list items as `- `,
-    table rows as `a | b`. Links keep their text, not their URL.
+    `<main>`/`<article>` when present, and renders headings as `#` lines, list items as `- `
+    (`1. ` in an ordered list), tables as Markdown tables (`| a | b |`, a `| --- |` delimiter
+    under a header row). Links keep their text, not their URL.
     """
     soup = BeautifulSoup(html, "lxml")
     page_title = soup.title.get_text(" ", strip=True) if soup.title else ""
@@ -138,7 +139,11 @@ def _render(node: Tag | BeautifulSoup, out: list[str]) -> None:
         elif name == "br":
             out.append("\n")
         elif name == "li":
-            out.append(_line_start(out) + "- " + _inline(child) + "\n")
+            out.append(_line_start(out) + _marker(child) + _inline(child) + "\n")
+        elif name == "table":
+            table = _table(child)
+            if table:
+                out.append("\n\n" + table + "\n\n")
         elif name == "tr":
             cells = [_inline(c) for c in child.find_all(["td", "th"], recursive=False)]
             if any(cells):
@@ -151,6 +156,39 @@ def _render(node: Tag | BeautifulSoup, out: list[str]) -> None:
             out.append("\n\n")
         else:
             _render(child, out)
+
+
+def _marker(li: Tag) -> str:
+    """'- ' for a bullet, '3. ' for the third item of an ordered list (its `start` honoured)."""
+    parent = li.parent
+    if not isinstance(parent, Tag) or parent.name != "ol":
+        return "- "
+    try:
+        start = int(str(parent.get("start", "1")).strip())
+    except ValueError:
+        start = 1
+    before = sum(1 for s in li.find_previous_siblings("li"))
+    return f"{start + before}. "
+
+
+def _table(table: Tag) -> str:
+    """A <table> as a Markdown table, so every row can later be read with its column labels.
+
+    The first row is the header when it sits in <thead> or holds only <th> cells; a table
+    without one is written without a delimiter row, and its rows stay unlabelled.
+    """
+    rows = [tr for tr in table.find_all("tr") if tr.find_parent("table") is table]
+    grid = [[_inline(c).replace("|", "\\|") for c in tr.find_all(["td", "th"], recursive=False)] for tr in rows]
+    keep = [(tr, cells) for tr, cells in zip(rows, grid, strict=True) if any(cells)]
+    if not keep:
+        return ""
+    first, head = keep[0]
+    has_header = first.find_parent("thead") is not None or all(c.name == "th" for c in
+                                                                 first.find_all(["td", "th"], recursive=False))
+    lines = [f"| {' | '.join(cells)} |" for _, cells in keep]
+    if has_header:
+        lines.insert(1, "| " + " | ".join("---" for _ in head) + " |")
+    return "\n".join(lines)
 
 
 def _line_start(out: list[str]) -> str:

@@ -15,12 +15,12 @@ def test_split_sentences_respects_abbreviations():
     assert split_sentences(text) == ["Pick a reason, e.g. Duplicate.", "Then click Confirm.", "Done!"]
 
 
-def test_list_items_and_table_rows_are_units():
-    text = ("Steps:\n1. Open **Payments**.\n2. Click Refund.\n\n"
+def test_steps_items_and_table_rows_are_units():
+    text = ("Steps:\n1. Open **Payments**.\n2. Click Refund.\n\n- A note.\n\n"
             "| Plan | Price | Seats |\n|---|---|---|\n| Pro | $29 | 5 |")
     got = [(u.kind, u.text) for u in units(text)]
-    assert got == [("sentence", "Steps:"), ("item", "Open Payments."), ("item", "Click Refund."),
-                   ("row", "Pro: Price $29; Seats 5")]
+    assert got == [("sentence", "Steps:"), ("step", "Open Payments."), ("step", "Click Refund."),
+                   ("item", "A note."), ("row", "Pro — Price: $29; Seats: 5.")]
 
 
 def test_hard_wrapped_pdf_lines_are_joined_and_captions_split_off():

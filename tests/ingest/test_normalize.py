@@ -83,7 +83,7 @@ class TestHtmlToMarkdown:
             "## Steps\n\n"
             "- First step\n- Second step\n\n"
             "### Prices\n\n"
-            "Plan | Price\nPro | $49.00\n\n"
+            "| Plan | Price |\n| --- | --- |\n| Pro | $49.00 |\n\n"
             "Line one\nLine two"
         )
 
@@ -100,6 +100,10 @@ class TestHtmlToMarkdown:
     def test_prefers_article_when_no_main(self):
         html = "<body><div>Outside text</div><article><h2>Inside</h2><p>Body</p></article></body>"
         assert html_to_markdown(html)[1] == "## Inside\n\nBody"
+
+    def test_ordered_lists_are_numbered_and_headerless_tables_have_no_delimiter(self):
+        html = '<ol start="3"><li>Open</li><li>Click</li></ol><table><tr><td>a|b</td><td>c</td></tr></table>'
+        assert html_to_markdown(html)[1] == "3. Open\n4. Click\n\n| a\\|b | c |"
 
     def test_whole_body_when_no_main_or_article(self):
         assert html_to_markdown("<body><p>One</p><div>Two</div></body>")[1] == "One\n\nTwo"
