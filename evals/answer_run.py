@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable
 
 from evals.answers import answer_metrics
+from evals.support_metrics import support_metrics
 from evals.datasets import Dataset
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,21 @@ def run_answers(ds: Dataset, services, progress: Callable[[str, int, int], None]
     assistant, pairs = draft_all(ds, services, progress)
     settings = assistant.settings
     metrics = answer_metrics(pairs, min_share=settings.support_min_share)
+    metrics.update(support_figures(pairs))
     metrics["calibration_version"] = assistant.calibration.version
     metrics["calibration_profile"] = settings.calibration_profile or assistant.calibration.profile
     return metrics
+
+
+def support_figures(pairs) -> dict:
+    """The deflection figures a support team reads (evals.support_metrics), flat at the top of the answers:
+    answered_share, answered_precision, safe_deflection, out_of_scope_answered, rouge_l (each value plus
+    interval), the same per category (`by_category`; e.g. TechQA's not_in_text apart) and risk_coverage."""
+    m = support_metrics(pairs)
+    keys = ("answered_share", "answered_precision", "safe_deflection", "out_of_scope_answered", "rouge_l")
+    out = {k: m[k] for k in keys}
+    out["risk_coverage"] = m["risk_coverage"]
+    out["by_category"] = m.get("groups", {})
+    if "not_in_text" in out["by_category"]:
+        out["not_in_text"] = out["by_category"]["not_in_text"]
+    return out

@@ -80,6 +80,7 @@ def setup_logging(level: int | str = logging.INFO, stream=None) -> logging.Handl
     """Entry points only: JSON lines on stderr (stdout stays free for --json output)."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter())
+    handler.setLevel(level)  # libraries that set their own logger to DEBUG at import stay quiet too
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(level)

@@ -1,4 +1,4 @@
-"""Evaluation datasets: the built-in ones in BUILTIN (`demo`, `emanual`, `s10`) and `beir:PATH`, each
+"""Evaluation datasets: the built-in ones in BUILTIN (`demo`, `tickets`, `emanual`, `techqa`, `s10`) and `beir:PATH`, each
 ingested through the real pipeline into its own data dir (`<data_dir>/evals/<slug>`).
 
     ds = load_dataset("emanual", settings)
@@ -82,6 +82,18 @@ def _emanual(settings):
     return load_emanual(datasets_dir(settings))
 
 
+def _techqa(settings):
+    from evals.datasets.techqa import load_techqa
+
+    return load_techqa(datasets_dir(settings))
+
+
+def _tickets(settings):
+    from evals.datasets.tickets import load_demo_tickets
+
+    return load_demo_tickets(REPO)
+
+
 def _s10(settings):
     from evals.datasets.s10 import load_s10
 
@@ -90,7 +102,8 @@ def _s10(settings):
 
 # Every built-in dataset: name -> loader(settings) giving (query fields, corpus records), or for demo
 # (query fields, its help-center folder). The CLI's --dataset help and the unknown-name error use it.
-BUILTIN: dict[str, Callable] = {"demo": _demo, "emanual": _emanual, "s10": _s10}
+BUILTIN: dict[str, Callable] = {"demo": _demo, "tickets": _tickets, "emanual": _emanual, "techqa": _techqa,
+                                "s10": _s10}
 BEIR_PREFIX = "beir:"
 
 
