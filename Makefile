@@ -34,6 +34,8 @@ comma := ,
 # apt needs root: sudo when make runs as another user.
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
+# The demo help center's own base rate from the packaged calibration (a deployment calibrates its own).
+run: export DEFLECT_CALIBRATION_PROFILE ?= tickets
 run: setup  ## Set up, ingest the demo help center, open the app (LLM=local for SmolLM2)
 	$(BIN)/deflect ingest $(DEMO)
 	$(BIN)/deflect ui --port $(PORT) --demo-admin $(if $(LLM),--provider $(LLM))

@@ -32,6 +32,8 @@ FEATURES = [
     "coverage",  # IDF-weighted share of the ticket's terms the draft (and its sources' titles) contains
     "unknown_terms",  # share of the ticket's terms the whole help center never uses (typos forgiven)
     "best_sentence_sim",  # cosine of the draft sentence closest to the ticket
+    "ask_coverage",  # the least-covered ask: cosine of its closest drafted unit (one ask: best_sentence_sim)
+    "entity_match",  # share of the ticket's error codes, versions, ids and products the cited passages name
 ]
 # The direction each feature may push confidence. The fit is held to these signs so that a
 # correlation peculiar to one training set (say, more unknown words in easier benchmark questions)
@@ -43,8 +45,21 @@ def _rank_score(rank: int | None) -> float:
     return 1.0 / rank if rank else 0.0
 
 
+def entity_match(entities, blocks: list[SourceBlock], sentences: list[Sentence]) -> float:
+    """Share of the ticket's entities (error codes, versions, identifiers, products) that the cited
+    passages mention, case-insensitively; 1.0 when the ticket names none. A passage about another
+    version or error code than the ticket's is the classic look-alike answer."""
+    if not entities:
+        return 1.0
+    cited = {n for s in sentences for n in s.citations}
+    text = " ".join(f"{b.hit.title} {b.text}" for b in blocks if b.n in cited or not cited).lower()
+    names = {e.text.lower() for e in entities}
+    return sum(1 for e in names if e in text) / len(names)
+
+
 def features(question: str, hits: list[Hit], blocks: list[SourceBlock], sentences: list[Sentence],
-             best_sentence_sim: float, vocab: Vocabulary | None, fused_scale: float = 1.0) -> dict[str, float]:
+             best_sentence_sim: float, vocab: Vocabulary | None, fused_scale: float = 1.0,
+             ask_coverage: float | None = None, entity_match: float = 1.0) -> dict[str, float]:
     """The feature vector of one answer, as a name -> value dict (ordered as FEATURES)."""
     q_terms = set(tokenize(question))
     top = hits[0] if hits else None
@@ -66,6 +81,8 @@ def features(question: str, hits: list[Hit], blocks: list[SourceBlock], sentence
         "coverage": vocab.coverage(question, answer_text) if sentences else 0.0,
         "unknown_terms": len(unknown & q_terms) / len(q_terms) if q_terms else 1.0,
         "best_sentence_sim": best_sentence_sim,
+        "ask_coverage": best_sentence_sim if ask_coverage is None else ask_coverage,
+        "entity_match": entity_match,
     }
     return {k: float(feats[k]) for k in FEATURES}
 

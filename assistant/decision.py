@@ -1,20 +1,22 @@
-"""Answer or escalate, with reasons a support agent can read at a glance."""
+"""Answer or escalate, with reasons a support agent can read at a glance.
+
+The decision is the calibrated confidence against the threshold, plus hard blockers that no score
+outweighs (instructions aimed at the assistant, an ask no passage answers). Reasons name what is
+missing in the customer's own words, shortened, never a list of stray tokens: digits that are not
+an identifier or error code (a CVC, a phone number) and the customer's name are left out.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import NamedTuple
 
-from retrieval.tokenize import STOPWORDS, tokenize
+from assistant.language import language_name
 
-# Words that say how a customer asks, not what about: left out of "nothing on <topic>".
-_FILLER = frozenset(
-    """hi hello hey dear thanks thank please help team question questions wondering know tell need want like
-    able possible way get use using offer offers support supports provide provides ledgerly there anyone
-    someone something anything ok okay also still just really much many make makes can could would should
-    does do did doing done regards cheers best kind""".split()  # noqa: SIM905 - reads as text
-)
-_NOT_TOPICS = STOPWORDS | _FILLER
+_WORD = re.compile(r"\S+")
+_PLACEHOLDER = re.compile(r"^\[[A-Z_]+\][.,;:!?]*$")
+TOPIC_WORDS = 10
 
 
 class Decision(NamedTuple):
@@ -22,41 +24,53 @@ class Decision(NamedTuple):
     reasons: list[str]
 
 
-def _content_words(question: str) -> list[str]:
-    return [w for w in re.findall(r"[^\W_][\w'-]*", question) if w.lower() not in _NOT_TOPICS and len(w) > 2]
+def topic(ask: str, keep: Sequence[str] = (), drop: Sequence[str] = (), limit: int = TOPIC_WORDS) -> str:
+    """The ask as a short quote: “is there a way to automate bank transfer matching?”.
+
+    `keep`: entity texts that may contain digits (INV-5512, SQL0805N); `drop`: words never shown
+    (the customer's name). Other digit-bearing words and redaction placeholders are left out."""
+    keep_l = {k.lower() for k in keep}
+    drop_l = {d.lower() for d in drop}
+    first = re.split(r"(?<=[.?!])\s+", " ".join(ask.split()), maxsplit=1)[0]
+    words = []
+    for w in _WORD.findall(first):
+        bare = w.strip(".,;:!?()\"'¿¡").lower()
+        if not bare or bare in drop_l or _PLACEHOLDER.match(w):
+            continue
+        if any(c.isdigit() for c in bare) and bare not in keep_l:
+            continue
+        words.append(w)
+    if not words:
+        return "this request"
+    text = " ".join(words[:limit]).rstrip(",;:")
+    return f"“{text}{'…' if len(words) > limit else ''}”"
 
 
-def _listed(words: list[str], limit: int) -> str:
-    return ", ".join(list(dict.fromkeys(w.lower() if not w.isupper() else w for w in words))[:limit])
+def not_covered(uncovered: Sequence[str], n_asks: int) -> str:
+    """'no article covers “…”' for a one-ask ticket; '2 asks, 1 not covered: “…”' otherwise."""
+    if n_asks <= 1:
+        return f"no article covers {uncovered[0] if uncovered else 'this ticket'}"
+    return f"{n_asks} asks, {len(uncovered)} not covered: {'; '.join(uncovered)}"
 
 
-def lacking_words(question: str, missing: set[str] | None) -> list[str]:
-    """The ticket's content words whose terms the help center has never used."""
-    return [w for w in _content_words(question) if set(tokenize(w)) & (missing or set())]
+def language_note(ticket_lang: str | None, hc_langs: Sequence[str]) -> str | None:
+    """'ticket is in Spanish; the help center is English' when the help center lacks the ticket's language."""
+    if not ticket_lang or not hc_langs or ticket_lang in hc_langs:
+        return None
+    return (f"ticket is in {language_name(ticket_lang)}; the help center is "
+            f"{' and '.join(language_name(c) for c in hc_langs[:2])}: the draft is in "
+            f"{language_name(hc_langs[0])}")
 
 
-def topic_of(question: str, missing: set[str] | None = None, limit: int = 4) -> str:
-    """A few content words of the ticket, preferring those the help center lacks: 'payroll, employees'."""
-    words = lacking_words(question, missing) or _content_words(question)
-    return _listed(words, limit) or "this question"
-
-
-def nothing_on(question: str, missing: set[str] | None = None) -> str:
-    return f"the help center has nothing on {topic_of(question, missing)}"
-
-
-def decide(confidence: float, threshold: float, blockers: list[str], question: str,
-           missing: set[str], has_draft: bool) -> Decision:
-    """Escalate on any blocker, on an empty draft, or below the threshold; otherwise answer."""
+def decide(confidence: float, threshold: float, blockers: Sequence[str], has_draft: bool,
+           notes: Sequence[str] = ()) -> Decision:
+    """Escalate on any blocker, on an empty draft, or below the threshold; otherwise answer. `notes`
+    (a language mismatch, say) are shown either way."""
     reasons = list(blockers)
     if not has_draft and not reasons:
-        reasons.append(nothing_on(question, missing))
+        reasons.append("no passage in the help center answers this ticket")
     if confidence < threshold:
         reasons.append(f"confidence {confidence:.2f} is below the answer threshold {threshold:.2f}")
-        lacking = lacking_words(question, missing)
-        # Named only when a word the agent can see is unknown: "nothing on over" helps nobody.
-        if lacking and not any(r.startswith("the help center has nothing") for r in reasons):
-            reasons.append(f"the help center may have nothing on {_listed(lacking, 4)}")
     if reasons:
-        return Decision("escalate", reasons)
-    return Decision("answer", [f"confidence {confidence:.2f} meets the answer threshold {threshold:.2f}"])
+        return Decision("escalate", [*reasons, *notes])
+    return Decision("answer", [f"confidence {confidence:.2f} meets the answer threshold {threshold:.2f}", *notes])

@@ -35,11 +35,13 @@ class Drafted:
         self.output: list[str] = []  # what the output guards removed
         self.blockers: list[str] = []
         self.extractive_fallback = extractive  # set while an LLM draft is in use
+        self.parts: list[int] | None = None  # which ask each sentence answers (several asks only)
+        self.fallback_parts: list[int] | None = None
 
     def switch_to_fallback(self) -> None:
         ext = self.extractive_fallback
         if ext is not None:
-            self.sentences, self.kinds = ext.sentences, ext.kinds
+            self.sentences, self.kinds, self.parts = ext.sentences, ext.kinds, self.fallback_parts
             self.provider = f"{self.provider}->{EXTRACTIVE}"
             self.extractive_fallback = None
 
@@ -50,9 +52,12 @@ def _from_extractive(ext: Draft, provider: str = EXTRACTIVE) -> Drafted:
 
 def draft_reply(question: str, blocks: list[SourceBlock], embedder, settings, generator, provider: str,
                 request_id: str, allow_llm: bool = True, index_version: int | None = None,
-                cache_bypass: bool = False) -> Drafted:
-    """`question` must be the redacted ticket: it goes into the prompt and the response-cache key."""
-    ext = extractive_draft(question, blocks, embedder, settings.answer_max_sentences, settings.answer_greeting)
+                cache_bypass: bool = False, prompt_ticket: str | None = None, problem: bool = False) -> Drafted:
+    """`question` (redacted) is what the extractive draft answers; `prompt_ticket` (the whole redacted
+    ticket, default `question`) goes into the LLM prompt and the response-cache key."""
+    prompt_ticket = prompt_ticket or question
+    ext = extractive_draft(question, blocks, embedder, settings.answer_max_sentences, settings.answer_greeting,
+                           problem=problem)
     out = _from_extractive(ext)
     if provider == EXTRACTIVE:
         return out
@@ -63,11 +68,11 @@ def draft_reply(question: str, blocks: list[SourceBlock], embedder, settings, ge
         why = "generation is switched off" if generator is not None else f"no {provider} generator is configured"
         out.notes.append(f"{why}; extractive draft used")
         return out
-    system, user = build_prompt(question, blocks, settings.prompt_canary, settings.answer_max_sentences)
+    system, user = build_prompt(prompt_ticket, blocks, settings.prompt_canary, settings.answer_max_sentences)
     try:
         g = generator.generate(GenerationRequest(
             system=system, user=user, max_tokens=settings.answer_max_tokens, temperature=settings.answer_temperature,
-            request_id=request_id, ticket=question, index_version=index_version, prompt_version=PROMPT_VERSION,
+            request_id=request_id, ticket=prompt_ticket, index_version=index_version, prompt_version=PROMPT_VERSION,
             sources_key="|".join(b.hit.chunk_id for b in blocks), cache_bypass=cache_bypass))
     except DeflectError as e:
         out.fallbacks = list(getattr(e, "reasons", None) or [str(e)])

@@ -11,6 +11,7 @@ shrink it. Tuned on emanual (non-yes/no) with a seeded half split; see the assis
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from typing import NamedTuple
 
@@ -20,6 +21,16 @@ from retrieval.tokenize import tokenize
 
 GREETING = "Hi,"
 CLOSING = "Hope this helps!"
+# The reply's shell in the language of its body: a German body never sits inside an English "Hi, ...".
+SHELLS = {
+    "en": ("Hi{name},", "Hope this helps!"),
+    "de": ("Hallo{name},", "Viele Grüße"),
+    "es": ("Hola{name},", "Un saludo"),
+    "fr": ("Bonjour{name},", "Cordialement"),
+    "it": ("Ciao{name},", "Cordiali saluti"),
+    "nl": ("Hallo{name},", "Met vriendelijke groet"),
+    "pt": ("Olá{name},", "Atenciosamente"),
+}
 
 
 class ExtractiveParams(NamedTuple):
@@ -30,6 +41,8 @@ class ExtractiveParams(NamedTuple):
     long_words: int = 60  # units longer than this (pasted logs, run-on PDF text) read badly in a reply
     long_penalty: float = 0.2
     max_blocks: int = 3  # later blocks almost never win after the rank penalty; skipping them halves the cost
+    w_heading: float = 0.6  # a section heading that names the ask ("Didn't get the email?") is strong evidence
+    w_trouble: float = 0.3  # for a problem ask, a heading that itself names a problem (troubleshooting)
 
 
 class Scored(NamedTuple):
@@ -55,12 +68,15 @@ def _is_fragment(u: Unit, terms: list[str]) -> bool:
     return u.kind == "sentence" and len(terms) < 4 and not u.text.endswith((".", "!", "?", ":"))
 
 
-def score_units(question: str, blocks: list[SourceBlock], embedder, params: ExtractiveParams) -> list[Scored]:
+def score_units(question: str, blocks: list[SourceBlock], embedder, params: ExtractiveParams,
+                problem: bool = False) -> list[Scored]:
     """Every usable unit of every block with its relevance to the question."""
     cands = [(b, u) for b in blocks[: params.max_blocks] for u in units(b.text) if any(c.isalpha() for c in u.text)]
     if not cands:
         return []
-    vecs = embedder.embed([question] + [f"{b.hit.title}: {u.text}" for b, u in cands])
+    # Each unit is embedded with its article title and section heading, so "Check your spam folder."
+    # knows it is about a reset email that never arrived.
+    vecs = embedder.embed([question] + [f"{_context(b)}: {u.text}" for b, u in cands])
     qv, uv = vecs[0], vecs[1:]
     q_terms = set(tokenize(question))
     unit_terms = [tokenize(u.text) for _, u in cands]
@@ -72,12 +88,40 @@ def score_units(question: str, blocks: list[SourceBlock], embedder, params: Extr
         lexical = sum(idf[t] for t in q_terms.intersection(terms)) / q_weight
         sim = float(v @ qv)
         s = sim + params.w_lexical * lexical - params.rank_penalty * (b.n - 1)
+        match = heading_match(q_terms, b)
+        s += params.w_heading * match
+        if problem and match and _names_problem(b):
+            s += params.w_trouble
         if _is_fragment(u, terms):
             s -= params.fragment_penalty
         if len(u.text.split()) > params.long_words:
             s -= params.long_penalty
         out.append(Scored(s, b.n, u, sim))
     return out
+
+
+def _context(b: SourceBlock) -> str:
+    path = [h for h in b.hit.heading_path if h and h != b.hit.title]
+    return " — ".join([b.hit.title, *path[-1:]])
+
+
+_TROUBLE = re.compile(r"\?$|\b(?:no|not|never|n't|didn't|doesn't|can't|won't|fails?|failed|problems?|"
+                      r"troubleshoot\w*|error\w*|issues?|nicht|kein\w*|problème\w*|erreur\w*|error(?:es)?)\b",
+                      re.IGNORECASE)
+
+
+def _names_problem(b: SourceBlock) -> bool:
+    path = [h for h in b.hit.heading_path if h and h != b.hit.title]
+    return bool(path) and bool(_TROUBLE.search(path[-1].strip()))
+
+
+def heading_match(q_terms: set[str], b: SourceBlock) -> float:
+    """Share of the block's own section heading terms that the ask uses (0 when the heading is the title)."""
+    path = [h for h in b.hit.heading_path if h and h != b.hit.title]
+    if not path:
+        return 0.0
+    h_terms = set(tokenize(path[-1])) - {"not"}
+    return len(h_terms & q_terms) / len(h_terms) if h_terms else 0.0
 
 
 def best_window(scored: list[Scored], max_len: int, tau: float) -> list[Scored]:
@@ -104,7 +148,8 @@ def _cite(text: str, n: int) -> str:
     return f"{text} [{n}]"
 
 
-def render(sentences: list[tuple[str, list[int]]], kinds: list[str], greeting: bool) -> str:
+def render(sentences: list[tuple[str, list[int]]], kinds: list[str], greeting: bool, language: str = "en",
+           name: str | None = None) -> str:
     """Greeting, body and closing; items and rows one per line, steps as a numbered list.
 
     Steps arrive in source order (a window is a contiguous run), so numbering them from 1 in
@@ -126,15 +171,35 @@ def render(sentences: list[tuple[str, list[int]]], kinds: list[str], greeting: b
     if para:
         lines.append(" ".join(para))
     body = "\n".join(lines)
-    return f"{GREETING}\n\n{body}\n\n{CLOSING}" if greeting else body
+    if not greeting:
+        return body
+    hello, bye = SHELLS.get(language, SHELLS["en"])
+    return f"{hello.format(name=f' {name}' if name else '')}\n\n{body}\n\n{bye}"
+
+
+def render_parts(sentences: list[tuple[str, list[int]]], kinds: list[str], parts: list[int] | None,
+                 greeting: bool, language: str = "en", name: str | None = None) -> str:
+    """`render`, with a blank line between the parts that answer different asks."""
+    if not parts or len(set(parts)) <= 1:
+        return render(sentences, kinds, greeting, language, name)
+    chunks = []
+    for p in dict.fromkeys(parts):
+        idx = [i for i, q in enumerate(parts) if q == p]
+        chunks.append(render([sentences[i] for i in idx], [kinds[i] for i in idx], False))
+    body = "\n\n".join(chunks)
+    if not greeting:
+        return body
+    hello, bye = SHELLS.get(language, SHELLS["en"])
+    return f"{hello.format(name=f' {name}' if name else '')}\n\n{body}\n\n{bye}"
 
 
 def extractive_draft(question: str, blocks: list[SourceBlock], embedder, max_sentences: int = 5,
-                     greeting: bool = True, params: ExtractiveParams = ExtractiveParams()) -> Draft:
+                     greeting: bool = True, params: ExtractiveParams = ExtractiveParams(),
+                     problem: bool = False) -> Draft:
     """Deterministic: the same question and blocks give the same draft, byte for byte."""
     if max_sentences <= 0:
         raise ValueError(f"max_sentences must be greater than 0, got {max_sentences}")
-    scored = score_units(question, blocks, embedder, params)
+    scored = score_units(question, blocks, embedder, params, problem)
     window = best_window(scored, max_sentences, params.tau)
     sentences = [(s.unit.text, [s.block]) for s in window]
     best = max((s.similarity for s in scored), default=0.0)

@@ -14,23 +14,25 @@ from contextlib import contextmanager
 from typing import NamedTuple
 
 from assistant import guards
-from assistant.confidence import Calibration, features, label_for, load_calibration
+from assistant.asks import AskPlan, ask_plan, merge_hits
+from assistant.confidence import Calibration, entity_match, features, label_for, load_calibration
 from assistant.context import SourceBlock, assemble
-from assistant.decision import decide, nothing_on
+from assistant.decision import decide, language_note, not_covered, topic
 from assistant.drafting import Drafted, draft_reply
 from assistant.errors import EmptyTicket
 from assistant.expand import SectionExpander
-from assistant.extractive import render
+from assistant.extractive import Draft, extractive_draft, render_parts
 from assistant.grounding import SupportThresholds, Verifier, lexical_support, supported_share
+from assistant.language import LanguageCache, reply_language
 from assistant.memo import MemoEmbedder
 from assistant.models import Answer, Citation, Sentence, Ticket
 from assistant.prompt import PROMPT_VERSION
 from assistant.redaction import pin_presidio_loggers
 from assistant.sentences import as_markdown, units
+from assistant.understanding import understand
 from assistant.vocabulary import VocabularyCache
 from deflectkit.core.observability import log_event, request_context, span
 from retrieval.models import Filters, Hit
-from retrieval.tokenize import tokenize
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +54,7 @@ class Assistant:
         self.generator = generator
         self.calibration = calibration or load_calibration(settings)
         self.vocabulary = VocabularyCache(getattr(searcher, "catalog", None))
+        self.languages = LanguageCache(getattr(searcher, "catalog", None))
         self.expander = SectionExpander(getattr(searcher, "catalog", None), settings.context_section_chars)
         self.verifier = Verifier(self.embedder, SupportThresholds(settings.support_lexical_threshold,
                                                              settings.support_semantic_threshold))
@@ -65,38 +68,47 @@ class Assistant:
         """The Answer plus the confidence features behind it (calibration fits on these).
 
         `cache_bypass` skips the response-cache lookup for an LLM draft (the fresh draft is stored)."""
-        text = (ticket.text if isinstance(ticket, Ticket) else (ticket or "")).strip()
-        if not text:
+        t = ticket if isinstance(ticket, Ticket) else Ticket(body=ticket or "")
+        if not t.text.strip():
             raise EmptyTicket()
         with request_context(uuid.uuid4().hex) as rid, span("assistant.answer"):
-            return self._run(rid, text, filters, provider or self.settings.assistant_provider, cache_bypass)
+            return self._run(rid, t, filters, provider or self.settings.assistant_provider, cache_bypass)
 
-    def _run(self, rid: str, raw: str, filters: Filters | None, provider: str, cache_bypass: bool = False) -> Run:
+    def _run(self, rid: str, ticket: Ticket, filters: Filters | None, provider: str, cache_bypass: bool = False) -> Run:
         s, timings, guardrails = self.settings, {}, {}
         with _timed(timings, "guard"):
-            redacted, counts = self.redactor.redact(raw)
+            subject, body, counts = self._redact(ticket)
+            redacted = f"{subject}\n\n{body}".strip() if subject else body.strip()
             question = guards.strip_hidden(redacted).strip() or redacted
             if counts:
                 guardrails["pii"] = [f"{k}: {v} redacted" for k, v in counts.items()]
             ticket_findings = guards.screen(redacted)
             if ticket_findings:
                 guardrails["ticket"] = [str(f) for f in ticket_findings]
+            parts = understand(guards.strip_hidden(subject), guards.strip_hidden(body))
         blockers = []
         if any(f.severe for f in ticket_findings):
             blockers.append("the ticket contains instructions aimed at the assistant; a person should handle it")
 
+        asks = ask_plan(parts, s.answer_max_asks)
         with _timed(timings, "retrieve"):
-            hits = self.searcher.search(question, k=s.answer_top_k, filters=filters)
+            per_ask = [self.searcher.search(a.query, k=s.answer_top_k, filters=filters) for a in asks]
+            if len(asks) > 1 and len({h[0].doc_id for h in per_ask if h}) <= 1:
+                # Several questions about one thing (a forum post asks "why?" and "how do I fix it?"):
+                # the article that answers one answers all, so draft once from the whole ticket.
+                asks = ask_plan(parts, 1)
+                per_ask = [self.searcher.search(asks[0].query, k=s.answer_top_k, filters=filters)]
+        hits = merge_hits(per_ask)
         with _timed(timings, "assemble"):
-            blocks = self._blocks(hits, guardrails)
+            blocks = self._blocks(hits, guardrails, budget_scale=len(asks))
         version = hits[0].index_version if hits else _safe_version(self.searcher)
         relevant = bool(blocks) and max((h.scores.dense or 0.0) for h in hits) >= s.answer_min_relevance
 
-        drafted = Drafted([], [], "extractive")
+        drafted, coverage = Drafted([], [], "extractive"), [0.0] * len(asks)
         if relevant:
             with _timed(timings, "generate"):
-                drafted = draft_reply(question, blocks, self.embedder, s, self.generator, provider, rid,
-                                      allow_llm=not blockers, index_version=version, cache_bypass=cache_bypass)
+                drafted, coverage = self._draft(question, asks, per_ask, blocks, provider, rid, version,
+                                                allow_llm=not blockers, cache_bypass=cache_bypass)
             blockers += drafted.blockers
             if drafted.notes:
                 guardrails["generation"] = drafted.notes
@@ -107,21 +119,78 @@ class Assistant:
             sentences = self._verify(drafted, blocks, guardrails)
         with _timed(timings, "confidence"):
             vocab = self.vocabulary.get(version)
-            unknown = vocab.unknown(question) if vocab is not None else []
-            feats = features(question, hits, blocks, sentences, drafted.best_sim, vocab, _fused_scale(s))
+            feats = features(parts.core or question, hits, blocks, sentences, drafted.best_sim, vocab, _fused_scale(s),
+                             ask_coverage=min(coverage) if coverage else 0.0,
+                             entity_match=entity_match(parts.entities, blocks, sentences))
             conf = round(self.calibration.predict(feats, s.calibration_profile), 4) if sentences else 0.0
-        missing = set(unknown) or set(tokenize(question)) - set(tokenize(" ".join(f"{h.title} {h.text}" for h in hits)))
-        if not relevant or feats["unknown_terms"] >= s.scope_unknown_share:
-            blockers.append(nothing_on(question, missing))
-        decision = decide(conf, s.answer_threshold, blockers, question, missing, bool(sentences))
-        answer = self._answer(rid, question, sentences, blocks, conf, decision, drafted, timings, guardrails, version)
+        keep = [e.text for e in parts.entities]
+        drop = parts.customer_name.split() if parts.customer_name else []
+        uncovered = [topic(a.text, keep, drop) for a, c in zip(asks, coverage, strict=True)
+                     if c < s.ask_min_similarity]
+        if not relevant:
+            blockers.append(not_covered([topic(asks[0].text, keep, drop)] if len(asks) == 1 else
+                                        [topic(a.text, keep, drop) for a in asks], len(asks)))
+        elif uncovered and sentences and len(asks) > 1:  # one ask: the calibrated confidence decides
+            blockers.append(not_covered(uncovered, len(asks)))
+        hc_langs = list(self.languages.get(version))
+        note = language_note(parts.language, hc_langs)
+        decision = decide(conf, s.answer_threshold, blockers, bool(sentences), [note] if note else [])
+        shell = reply_language(sentences, parts.language, hc_langs)
+        answer = self._answer(rid, question, sentences, blocks, conf, decision, drafted, timings, guardrails, version,
+                              shell, parts.customer_name)
         log_event(log, "assistant.answer", decision=answer.decision, confidence=conf, provider=answer.provider,
-                  cached=answer.cached, fallbacks=len(answer.fallbacks),
+                  cached=answer.cached, fallbacks=len(answer.fallbacks), asks=len(asks),
                   sentences=len(sentences), citations=len(answer.citations), index_version=version,
                   total_s=answer.timings.get("total"))
         return Run(answer, feats)
 
-    def _blocks(self, hits: list[Hit], guardrails: dict) -> list[SourceBlock]:
+    def _redact(self, ticket: Ticket) -> tuple[str, str, dict[str, int]]:
+        """Subject and body redacted apart (each keeps its role), counts summed."""
+        body, counts = self.redactor.redact(ticket.body)
+        subject, more = self.redactor.redact(ticket.subject) if ticket.subject.strip() else ("", {})
+        for k, v in more.items():
+            counts[k] = counts.get(k, 0) + v
+        return subject, body, counts
+
+    def _draft(self, question: str, asks: list[AskPlan], per_ask: list[list[Hit]], blocks: list[SourceBlock],
+               provider: str, rid: str, version: int | None, allow_llm: bool, cache_bypass: bool):
+        """(Drafted, coverage per ask). One ask: the draft as before. Several: an extractive part per ask,
+        from the blocks its own search found, so no ask is dropped for another's better passage."""
+        s = self.settings
+        if len(asks) == 1:
+            drafted = draft_reply(asks[0].focus, blocks, self.embedder, s, self.generator, provider, rid,
+                                  allow_llm=allow_llm, index_version=version, cache_bypass=cache_bypass,
+                                  prompt_ticket=question, problem=asks[0].problem)
+            return drafted, [drafted.best_sim if drafted.sentences else 0.0]
+        by_chunk = {b.hit.chunk_id: b for b in blocks}
+        sentences, kinds, parts_of, coverage = [], [], [], []
+        seen: set[str] = set()
+        for i, (ask, hits) in enumerate(zip(asks, per_ask, strict=True)):
+            mine = [by_chunk[h.chunk_id] for h in hits if h.chunk_id in by_chunk]
+            mine = list({b.n: b for b in mine}.values())
+            local = [b.model_copy(update={"n": j}) for j, b in enumerate(mine, 1)]
+            ext = extractive_draft(ask.focus, local, self.embedder, s.answer_max_sentences, False, problem=ask.problem)
+            coverage.append(ext.best_similarity if ext.sentences else 0.0)
+            for (text, cites), kind in zip(ext.sentences, ext.kinds, strict=True):
+                if text in seen:
+                    continue
+                seen.add(text)
+                sentences.append((text, [mine[c - 1].n for c in cites]))
+                kinds.append(kind)
+                parts_of.append(i)
+        drafted = Drafted(sentences, kinds, "extractive", best_sim=min(coverage) if coverage else 0.0)
+        drafted.parts = parts_of
+        if provider != "extractive" and allow_llm:
+            llm = draft_reply(question, blocks, self.embedder, s, self.generator, provider, rid, allow_llm=True,
+                              index_version=version, cache_bypass=cache_bypass, prompt_ticket=question)
+            if llm.provider != "extractive" and llm.sentences:
+                llm.extractive_fallback = Draft(sentences, "", kinds, drafted.best_sim)
+                llm.fallback_parts = parts_of
+                return llm, coverage
+            drafted.notes, drafted.fallbacks = llm.notes, llm.fallbacks
+        return drafted, coverage
+
+    def _blocks(self, hits: list[Hit], guardrails: dict, budget_scale: int = 1) -> list[SourceBlock]:
         passages = self.expander.passages(hits)
         texts, findings = {}, {}
         for h in hits:
@@ -129,7 +198,9 @@ class Assistant:
             if found:
                 findings[h.chunk_id] = found
         sections = {cid: p.key for cid, p in passages.items()}
-        blocks = assemble(hits, texts, self.settings.context_token_budget, self.settings.answer_top_k, sections)
+        # Each ask gets about the budget and the blocks one ask would: a second ask must not starve.
+        blocks = assemble(hits, texts, self.settings.context_token_budget * budget_scale,
+                          self.settings.answer_top_k * budget_scale, sections)
         for b in blocks:
             if b.hit.chunk_id in findings:
                 b.flagged, b.findings = True, [str(f) for f in findings[b.hit.chunk_id]]
@@ -153,7 +224,8 @@ class Assistant:
             guardrails.setdefault("grounding", []).append(f"{len(unsupported)} sentence(s) not supported by their citations")
         return sentences
 
-    def _answer(self, rid, question, sentences, blocks, conf, decision, drafted, timings, guardrails, version) -> Answer:
+    def _answer(self, rid, question, sentences, blocks, conf, decision, drafted, timings, guardrails, version,
+                language: str = "en", name: str | None = None) -> Answer:
         s = self.settings
         by_n = {b.n: b for b in blocks}
         order = list(dict.fromkeys(n for x in sentences for n in x.citations if n in by_n))
@@ -162,7 +234,11 @@ class Assistant:
                      for x in sentences]
         citations = [_citation(renumber[n], by_n[n], [x.text for x in sentences if renumber[n] in x.citations])
                      for n in order]
-        draft = render([(x.text, x.citations) for x in sentences], drafted.kinds, s.answer_greeting) if sentences else ""
+        # An escalation offers the passages as related articles, not a draft someone might send.
+        draft = ""
+        if sentences and decision.decision == "answer":
+            draft = render_parts([(x.text, x.citations) for x in sentences], drafted.kinds, drafted.parts,
+                                 s.answer_greeting, language, name)
         timings["total"] = round(sum(timings.values()), 4)
         return Answer(
             request_id=rid, ticket=question, draft=draft, citations=citations, sentences=sentences,

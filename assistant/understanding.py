@@ -711,7 +711,8 @@ def _identifier():
     return ident
 
 
-def _language(text: str) -> tuple[str | None, float]:
+def detect_language(text: str) -> tuple[str | None, float]:
+    """(ISO 639-1 code or None when too short or unsure, confidence)."""
     if len(_words(text)) < 2:
         return None, 0.0
     lang, conf = _identifier().classify(text[:4000])
@@ -740,7 +741,7 @@ def understand(subject: str, body: str) -> TicketParts:
     units = _units(core)
     prose = "\n".join(u.text for u in units if not u.machine) or core
     title = _strip_reply_prefix(subject)
-    language, confidence = _language(prose if core == title else f"{title}\n{prose}")
+    language, confidence = detect_language(prose if core == title else f"{title}\n{prose}")
     entities = _entities(core)
     seen = {(e.kind, e.text) for e in entities}
     entities += [e for e in _entities(subject, "subject") if (e.kind, e.text) not in seen]

@@ -12,8 +12,8 @@ import logging
 from collections.abc import Callable
 
 from evals.answers import answer_metrics
-from evals.support_metrics import support_metrics
 from evals.datasets import Dataset
+from evals.support_metrics import support_metrics
 
 log = logging.getLogger(__name__)
 

@@ -120,9 +120,13 @@ def render_answer(answer) -> None:
 
 @app.command("calibrate")
 def calibrate(
-    dataset: Annotated[list[str], typer.Option(
-        "--dataset", help="Labeled dataset: demo | emanual | beir:PATH. Repeatable: slopes are fitted on all, "
-        "and the first dataset's base rate is the one used when answering.")],
+    dataset: Annotated[list[str] | None, typer.Option(
+        "--dataset", help="Labeled dataset: demo | tickets | emanual | techqa | beir:PATH. Repeatable: slopes are "
+        "fitted on all, and the first dataset's base rate is the one used when answering.")] = None,
+    from_feedback: Annotated[bool, typer.Option(
+        "--from-feedback", help="Also fit on this deployment's own feedback: sent or thumbed-up drafts count "
+        "correct; thumbs down, agent escalations and out-of-scope marks count wrong. Its base rate is the one "
+        "used when answering.")] = False,
     seed: Annotated[int, typer.Option(help="Seed of the held-out split.")] = 13,
     test_share: Annotated[float, typer.Option(help="Share of questions held out for the reported metrics.")] = 0.3,
     json_out: Annotated[bool, typer.Option("--json", help="Print the calibration (with metrics) as JSON.")] = False,
@@ -130,17 +134,28 @@ def calibrate(
         "--report", help="Also write a self-contained HTML report (ECE, reliability diagram, coverage-accuracy "
         "curve per split and dataset) here.")] = None,
 ) -> None:
-    """Fit the confidence model on labeled questions; writes <data_dir>/calibration.json."""
+    """Fit the confidence model on labeled questions or on feedback; writes <data_dir>/calibration.json."""
     from assistant.calibration import fit_calibration
     from assistant.confidence import calibration_path, write_calibration
+    from assistant.errors import CalibrationError
     from evals.calibrate import collect
 
     if not 0.0 < test_share < 1.0:
         raise typer.BadParameter(f"--test-share must be between 0 and 1, got {test_share}")
+    if not dataset and not from_feedback:
+        raise typer.BadParameter("Give at least one --dataset, or --from-feedback.")
     svc = services()
     rows = []
     with progress_bars(not json_out) as cb:
-        for name in dataset:
+        if from_feedback:
+            from evals.calibrate import collect_feedback
+
+            rows += collect_feedback(svc.feedback, svc, progress=cb)
+            if len({r.label for r in rows}) < 2:
+                raise CalibrationError(
+                    f"The feedback holds {len(rows)} usable judged drafts, not both right and wrong ones: "
+                    "collect more thumbs, sends and escalations, or add --dataset.")
+        for name in dataset or []:
             rows += collect(name, svc.settings, progress=cb)
     cal = fit_calibration(rows, seed=seed, test_share=test_share)
     path = write_calibration(cal, calibration_path(svc.settings))

@@ -97,11 +97,12 @@ def load_tickets(path: Path) -> list[DemoTicket]:
 
 def ticket_query(ticket: DemoTicket) -> dict:
     """The evaluation query fields of one ticket: its whole text, the union of relevant docs, the covered
-    asks' answers joined with a space, out of scope when no ask is covered."""
+    asks' answers joined with a space. A ticket with any uncovered ask counts as out of scope: the right
+    outcome is an escalation naming that ask, and answering it anyway is the defect to measure."""
     return {
         "qid": ticket.id, "text": ticket.text, "relevant": ticket.relevant,
         "answer": " ".join(a.answer.strip() for a in ticket.asks if a.covered),
-        "category": ticket.category, "out_of_scope": ticket.out_of_scope,
+        "category": ticket.category, "out_of_scope": any(not a.covered for a in ticket.asks),
     }
 
 

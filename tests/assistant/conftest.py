@@ -30,7 +30,9 @@ def _services(data_dir: Path, embedder, corpus: Path):
     from deflectkit.app import Services
     from deflectkit.core.config import Settings
 
-    svc = Services(Settings(_env_file=None, data_dir=data_dir), embedder=embedder)  # the session's model
+    # The demo help center's own base rate, as a deployment on it would configure.
+    settings = Settings(_env_file=None, data_dir=data_dir, calibration_profile="demo")
+    svc = Services(settings, embedder=embedder)  # the session's model
     report = svc.ingest([corpus])
     assert report.index_version is not None, report.errors
     return svc

@@ -84,3 +84,30 @@ def test_calibrate_fits_and_writes_calibration_json(tmp_path, monkeypatch, make_
     page = report.read_text()  # the eval harness's calibration block, per split
     assert data["version"] in page and 'alt="reliability diagram"' in page and 'alt="coverage-accuracy curve"' in page
     assert f"ECE <b>{data['metrics']['held_out']['ece']:.3f}</b>" in page
+
+
+def test_batch_answers_every_line_in_order_with_its_id_and_reports_bad_lines(cli_services, tmp_path):
+    batch = tmp_path / "backlog.jsonl"
+    batch.write_text("\n".join([
+        json.dumps({"id": "a1", "subject": "Rate limits", "body": "What is the API rate limit?"}),
+        "{not json",
+        json.dumps({"id": 7, "text": "How do I refund a customer?"}),
+        json.dumps({"id": "empty", "body": "  "}),
+        "",
+        json.dumps({"id": "last", "body": "Can I require two-factor authentication for my whole team?"}),
+    ]) + "\n", encoding="utf-8")
+    result = runner.invoke(ask_cmds.app, ["ask", "--batch", str(batch), "--json"])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+    assert [r.get("id") for r in rows] == ["a1", None, "7", "empty", "last"]
+    assert rows[1]["line"] == 2 and "not JSON" in rows[1]["error"]
+    assert rows[3]["line"] == 4 and "empty" in rows[3]["error"]
+    for r in (rows[0], rows[2], rows[4]):
+        assert "error" not in r and r["decision"] in ("answer", "escalate") and r["request_id"]
+    assert rows[0]["citations"][0]["doc_id"] == "articles/api-rate-limits.md"
+
+
+def test_batch_needs_a_readable_file(cli_services, tmp_path):
+    result = runner.invoke(ask_cmds.app, ["ask", "--batch", str(tmp_path / "missing.jsonl")])
+    assert result.exit_code != 0 and isinstance(result.exception, Exception)
+    assert "No batch file" in str(result.exception)

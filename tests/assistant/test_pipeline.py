@@ -49,8 +49,8 @@ def test_demo_questions_cite_the_right_article(assistant, question, doc):
 def test_nothing_relevant_says_what_is_missing(make_assistant):
     a = make_assistant(answer_min_relevance=0.99).answer("Do you sell a card reader for my shop?")
     assert a.decision == "escalate" and a.draft == "" and a.confidence == 0.0
-    topic = next(r for r in a.reasons if r.startswith("the help center has nothing on"))
-    assert {"card", "reader", "shop", "sell"} & set(topic.replace(",", " ").split()), topic
+    topic = next(r for r in a.reasons if r.startswith("no article covers"))
+    assert "card reader" in topic and "“" in topic, topic
 
 
 def test_filters_limit_the_sources(assistant):
@@ -122,5 +122,5 @@ def test_llm_saying_no_answer_escalates(make_assistant, scripted):
 
 def test_ticket_mostly_about_unknown_things_escalates_as_out_of_scope(assistant):
     a = assistant.answer("Do you have an affiliate or referral program where I earn commission?")
-    assert a.decision == "escalate"
-    assert any(r.startswith("the help center has nothing on") and "affiliate" in r for r in a.reasons), a.reasons
+    assert a.decision == "escalate" and a.draft == "", a.reasons  # related articles, nothing to send
+    assert any("below the answer threshold" in r or r.startswith("no article covers") for r in a.reasons), a.reasons

@@ -48,7 +48,7 @@ def test_bad_beir_folders(tmp_path, tiny_beir):
 
 
 def test_unknown_spec(eval_settings):
-    with pytest.raises(DatasetNotFound, match="demo, emanual, s10 or beir"):
+    with pytest.raises(DatasetNotFound, match="demo, tickets, emanual, techqa, s10 or beir"):
         load_dataset("nope", eval_settings())
 
 

@@ -96,7 +96,8 @@ def test_load_demo_tickets_has_load_demos_shape(tickets):
     row, ticket = next((r, t) for r, t in zip(rows, tickets, strict=True) if len(t.asks) > 1 and t.category == "partial")
     assert row["qid"] == ticket.id and row["text"] == f"{ticket.subject}\n\n{ticket.body}"
     assert row["relevant"] == list(dict.fromkeys(d for a in ticket.asks for d in a.relevant_doc_ids))
-    assert row["answer"] == " ".join(a.answer for a in ticket.asks if a.covered) and not row["out_of_scope"]
+    # a partial ticket should escalate naming its uncovered ask: it counts as out of scope
+    assert row["answer"] == " ".join(a.answer for a in ticket.asks if a.covered) and row["out_of_scope"]
     oos = [r for r in rows if r["category"] == "out_of_scope"]
     assert all(r["out_of_scope"] and r["relevant"] == [] and r["answer"] == "" for r in oos)
 

@@ -1,0 +1,65 @@
+"""Which languages the help center is written in, per index version: the reply's language follows it.
+
+Chunks carry a locale when the source gave one; otherwise the text's own language is detected
+(py3langid, offline). A sample of chunks is enough: a help center is a few languages at most.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+
+from assistant.understanding import detect_language
+
+NAMES = {"en": "English", "de": "German", "es": "Spanish", "fr": "French", "it": "Italian", "nl": "Dutch",
+         "pt": "Portuguese", "pl": "Polish", "sv": "Swedish", "da": "Danish", "ja": "Japanese", "zh": "Chinese"}
+SAMPLE = 400
+MIN_SHARE = 0.03  # a language with fewer chunks than this share is noise (a quoted phrase, a name)
+
+
+def language_name(code: str | None) -> str:
+    return NAMES.get(code or "", code or "an unknown language")
+
+
+def languages_of(texts_and_locales) -> dict[str, float]:
+    """Share of chunks per language code, most common first."""
+    counts: Counter[str] = Counter()
+    for text, locale in texts_and_locales:
+        code = (locale or "").split("-")[0].split("_")[0].lower() or detect_language(text)[0]
+        if code:
+            counts[code] += 1
+    total = sum(counts.values())
+    return {c: n / total for c, n in counts.most_common() if n / total >= MIN_SHARE} if total else {}
+
+
+class LanguageCache:
+    """Help-center languages of the live index version, computed once per version."""
+
+    def __init__(self, catalog):
+        self.catalog = catalog
+        self._by_version: dict[int, dict[str, float]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, version: int | None) -> dict[str, float]:
+        if version is None or self.catalog is None:
+            return {}
+        with self._lock:
+            if version not in self._by_version:
+                chunks = self.catalog.iter_chunks(version)
+                sample = []
+                for i, c in enumerate(chunks):
+                    if i % 3 == 0:  # every third chunk: spread over the corpus, not its first files
+                        sample.append((c.text, c.locale))
+                    if len(sample) >= SAMPLE:
+                        break
+                self._by_version = {version: languages_of(sample)}
+            return self._by_version[version]
+
+
+def reply_language(sentences, ticket_lang: str | None, hc_langs: list[str]) -> str:
+    """The language of the reply's shell: the body's own (the sources'), so greeting and body agree."""
+    body = " ".join(x.text for x in sentences)
+    lang, _ = detect_language(body) if body else (None, 0.0)
+    if lang and (lang == ticket_lang or not hc_langs or lang in hc_langs):
+        return lang
+    return hc_langs[0] if hc_langs else (ticket_lang or "en")

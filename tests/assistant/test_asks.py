@@ -1,0 +1,46 @@
+"""Ticket asks -> retrieval queries and drafting focus; per-ask hits merged without repeats."""
+
+import pytest
+
+from assistant.asks import ask_plan, focus_of, merge_hits
+from assistant.batch import read_batch
+from assistant.understanding import understand
+from retrieval.models import Hit, Scores
+
+pytestmark = pytest.mark.unit
+
+
+def test_focus_is_the_problem_after_what_the_customer_already_did():
+    ask = "I clicked forgot password but the reset email never came. What should I do?"
+    assert focus_of(ask) == "the reset email never came. What should I do?"
+    assert focus_of("How do I refund a customer?") == "How do I refund a customer?"
+    assert focus_of("I tried it but it is fine now") == "I tried it but it is fine now"  # no problem named
+
+
+def test_one_ask_reads_the_whole_core_several_asks_read_their_own():
+    one = ask_plan(understand("", "Hi,\n\nHow do I refund a customer?\n\nThanks, Anne"))
+    assert len(one) == 1 and "Thanks" not in one[0].query and "refund" in one[0].query
+    two = ask_plan(understand("", "How do I turn on two-factor authentication? Also, how do I export invoices to CSV?"))
+    assert len(two) == 2 and "two-factor" in two[0].query and "CSV" in two[1].query
+
+
+def _hit(cid: str, rank: int) -> Hit:
+    return Hit(rank=rank, chunk_id=cid, doc_id=cid.split("#")[0], title="t", heading_path=[], text="x", source="s",
+               score=1.0, index_version=1, scores=Scores(fused=1.0))
+
+
+def test_merge_interleaves_by_rank_each_chunk_once():
+    a = [_hit("a#0", 1), _hit("shared#0", 2)]
+    b = [_hit("shared#0", 1), _hit("b#0", 2)]
+    merged = merge_hits([a, b])
+    assert [h.chunk_id for h in merged] == ["a#0", "shared#0", "b#0"]
+    assert [h.rank for h in merged] == [1, 2, 3]
+
+
+def test_batch_lines_parse_or_become_numbered_errors():
+    items = read_batch('{"id": 1, "body": "hi"}\n\n[1, 2]\n{"id": "x", "subject": "S", "text": "T"}\n{"body": 3}\n')
+    assert [i.line for i in items] == [1, 3, 4, 5]
+    assert items[0].ticket.body == "hi" and items[0].id == "1"
+    assert "expected a JSON object" in items[1].error
+    assert items[2].ticket.subject == "S" and items[2].ticket.body == "T"
+    assert "string" in items[3].error

@@ -1,0 +1,56 @@
+"""Real tickets on the whole demo help center: the cases the ticket-quality issue names."""
+
+import re
+
+import pytest
+
+from assistant.models import Ticket
+from assistant.understanding import detect_language
+
+pytestmark = [pytest.mark.slow, pytest.mark.integration]
+
+
+def test_reset_email_never_came_gets_the_spam_folder_advice(demo_assistant):
+    a = demo_assistant.answer(Ticket(subject="Password reset",
+                                     body="Hi, I clicked forgot password but the reset email never came. What should I do?"))
+    assert "spam" in a.body.lower(), a.body
+    assert a.decision == "escalate" or "spam" in a.draft.lower()
+
+
+def test_two_asks_are_both_answered_or_the_missing_one_is_named(demo_assistant):
+    a = demo_assistant.answer(Ticket(subject="two things", body=(
+        "Hi team,\n\nhow do i turn on 2FA for my login? And how do I invite a new team member to our workspace?"
+        "\n\nThanks, Tom")))
+    docs = {c.doc_id for c in a.citations}
+    both = {"articles/two-factor-authentication.md", "articles/team-members-and-roles.md"} <= docs
+    named = any("not covered" in r for r in a.reasons)
+    assert both or named, (docs, a.reasons)
+    if a.draft:
+        assert a.draft.startswith("Hi Tom,")  # the name from the sign-off
+
+
+def test_an_uncovered_ask_is_named_and_nothing_is_sent(demo_assistant):
+    a = demo_assistant.answer(Ticket(subject="trial", body=(
+        "How long is the free trial? Also, can you run payroll for my twelve employees every month?")))
+    assert a.decision == "escalate" and a.draft == ""
+    assert any("not covered" in r or "below the answer threshold" in r for r in a.reasons), a.reasons
+
+
+def test_spanish_ticket_is_not_wrapped_in_an_english_shell(demo_assistant):
+    a = demo_assistant.answer(Ticket(subject="reembolso",
+                                     body="Hola, ¿cómo puedo reembolsar un pago a un cliente? Gracias, María"))
+    if a.draft:
+        body_lang = detect_language(a.body)[0]
+        english_shell = a.draft.startswith("Hi") or a.draft.rstrip().endswith("Hope this helps!")
+        assert not (english_shell and body_lang not in (None, "en")), a.draft
+    langs = {detect_language(r)[0] for r in a.reasons}
+    assert any("Spanish" in r for r in a.reasons) or "es" in langs or a.decision == "answer", a.reasons
+
+
+def test_reasons_never_echo_card_numbers_cvc_or_phone(demo_assistant):
+    a = demo_assistant.answer(Ticket(subject="payroll", body=(
+        "Can you run payroll for us? My card is 4111 1111 1111 1111, exp 09/27, CVC 123, "
+        "call me on 07700 900123. Thanks, Sam")))
+    text = " ".join(a.reasons)
+    for secret in ("4111", "123", "07700", "900123", "09/27", "Sam"):
+        assert not re.search(rf"(?<![\w/]){re.escape(secret)}(?![\w/])", text), (secret, text)
