@@ -12,9 +12,13 @@ from typing import Protocol, runtime_checkable
 from pydantic import BaseModel, Field
 
 # A Generation with this provider name means "no LLM ran": the pipeline uses its extractive draft.
-EXTRACTIVE = "extractive"
+from deflectkit.core.config.providers import EXTRACTIVE  # the one registry of provider names
+
 # Generation.fallbacks also carries "<provider>: prompt trimmed (...)" notes, which are not failovers.
 TRIMMED = "prompt trimmed"
+
+
+__all__ = ["EXTRACTIVE", "TRIMMED", "Generation", "GenerationRequest", "Generator", "failovers"]
 
 
 def failovers(fallbacks: list[str]) -> list[str]:

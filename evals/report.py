@@ -111,6 +111,49 @@ def coverage_chart(curve: list[dict]) -> str:
     return _png(fig)
 
 
+def plot_risk_coverage(ax, curve: list[dict], label: str = "", mark: float | None = None) -> None:
+    """Risk (answered and wrong, over answered) against coverage (answered, over all) as the threshold
+    rises; `mark` circles the point of that threshold (the shipped one)."""
+    pts = sorted((p for p in curve if p.get("risk") is not None), key=lambda p: p["coverage"])
+    line, = ax.plot([p["coverage"] for p in pts], [p["risk"] for p in pts], "-", label=label or None)
+    if mark is not None and pts:
+        at = min(pts, key=lambda p: abs(p["threshold"] - mark))
+        ax.plot([at["coverage"]], [at["risk"]], "o", color=line.get_color())
+        ax.annotate(f"t={at['threshold']:.2f}", (at["coverage"], at["risk"]), fontsize=7,
+                    textcoords="offset points", xytext=(4, 4))
+    ax.set_xlim(0, 1.02)
+    ax.set_ylim(0, max(0.5, max((p["risk"] for p in pts), default=0) + 0.05))
+    ax.set_xlabel("coverage (share of tickets answered: confidence >= t)")
+    ax.set_ylabel("risk (answered but wrong)")
+
+
+def risk_coverage_chart(curve: list[dict], mark: float | None = None) -> str:
+    fig, ax = _figure(4.6, 4.0)
+    plot_risk_coverage(ax, curve, mark=mark)
+    ax.set_title("Risk vs coverage")
+    return _png(fig)
+
+
+def deflection_section(a: dict) -> list[str]:
+    """The support team's figures: answered share, answered precision, safe deflection, out-of-scope
+    answered, ROUGE-L (each with its 95% interval), per category, and the risk-coverage curve."""
+    keys = ("answered_share", "answered_precision", "safe_deflection", "out_of_scope_answered", "rouge_l")
+    if not all(k in a for k in keys):
+        return []
+
+    def cell(m: dict | None) -> str:
+        if not m or m.get("value") is None:
+            return "–"
+        return f"{m['value']:.3f} [{m['ci_low']:.3f}, {m['ci_high']:.3f}]"
+
+    rows = [["all", *[cell(a[k]) for k in keys]]]
+    rows += [[g, *[cell(m.get(k)) for k in keys]] for g, m in (a.get("by_category") or {}).items()]
+    parts = ["<h2>Deflection</h2>", _table(["tickets", *keys], rows)]
+    if a.get("risk_coverage"):
+        parts.append(f'<img alt="risk-coverage curve" src="{risk_coverage_chart(a["risk_coverage"])}">')
+    return parts
+
+
 def calibration_section(metrics: dict, heading: str | None = None) -> list[str]:
     """HTML for one set of calibration metrics: ECE, reliability diagram, coverage-accuracy curve and table.
 
@@ -173,6 +216,7 @@ def render_report(runs: list[EvalRun], title: str | None = None) -> str:
             parts += [f"<h2>Answers ({html.escape(r.mode)})</h2>",
                       _table(keys, [[a[k] if a[k] is not None else "–" for k in keys]]),
                       _table(["stage", "p50 s", "p95 s"], [[s, v["p50"], v["p95"]] for s, v in a.get("latency", {}).items()]),
+                      *deflection_section(a),
                       "<h2>Calibration</h2>",
                       f"<p>calibration {html.escape(str(a.get('calibration_version', '?')))}"
                       + (f", profile {html.escape(profile)}" if profile else "") + "</p>",

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from deflectkit.core.config.providers import PROVIDERS
 from feedback.models import AuditReport, DeliveryReport, User
 from ingest.models import IngestReport
 from ui.errors import UiError
@@ -124,7 +125,10 @@ def rollback(res: Resources, user: User) -> int:
 
 
 # --- flags ---------------------------------------------------------------------------------------
-PROVIDER_CHOICES = ("(settings default)", "extractive", "local", "openai")
+PROVIDER_CHOICES = ("(settings default)", *PROVIDERS)
+LOCAL_MODEL_NOTE = ("The local model (SmolLM2-135M on this CPU) is a resilience option: it takes seconds per "
+                    "draft and its drafts usually fail the grounding check, so the extractive draft is shown "
+                    "instead. Configure an OpenAI-compatible endpoint for LLM drafts worth sending.")
 
 
 def source_choices(res: Resources) -> list[str]:

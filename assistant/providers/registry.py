@@ -12,8 +12,7 @@ from langchain_core.messages import HumanMessage, SystemMessage
 
 from assistant.providers.budget import cost_of, estimate_tokens
 from assistant.providers.errors import ProviderUnavailable
-
-LLM_PROVIDERS = ("local", "openai")
+from deflectkit.core.config.providers import LLM_PROVIDERS
 
 
 class Reply(NamedTuple):

@@ -10,11 +10,12 @@ import secrets
 import subprocess
 import sys
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated
 
 import typer
 
 from deflectkit.cli.common import err_console
+from deflectkit.core.config.providers import ProviderName
 
 APP = Path(__file__).resolve().parents[2] / "ui" / "app.py"
 DEMO_ADMIN = "admin"
@@ -79,7 +80,7 @@ def ui(
         str, typer.Option("--host", help="Address to bind; keep 127.0.0.1 unless a proxy fronts the app.")
     ] = "127.0.0.1",
     provider: Annotated[
-        Literal["extractive", "local", "openai"] | None,
+        ProviderName | None,
         typer.Option("--provider", help="Who writes drafts: extractive (no LLM), local or openai."),
     ] = None,
     demo_admin: Annotated[

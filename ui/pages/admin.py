@@ -102,6 +102,8 @@ with flags:
         index=choices.index(now),
         help="Who writes drafts; extractive = no model, sentences taken from the sources.",
     )
+    if provider == "local":
+        st.warning(admin.LOCAL_MODEL_NOTE, icon=":material/speed:")
     if (None if provider == choices[0] else provider) != current["provider"]:
         with runtime.shown_errors("Setting the flag"):
             admin.set_flag(res, "provider", provider, user)

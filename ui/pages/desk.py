@@ -78,6 +78,8 @@ with right:
                     st.rerun()
         elif answer.draft:
             st.markdown(desk.draft_markdown(answer), unsafe_allow_html=True)
+        elif answer.decision == "escalate" and answer.citations:
+            st.markdown("_No draft to send: this ticket needs a person. The related articles below may help._")
         else:
             st.markdown("_No draft: the help center has nothing reliable on this ticket._")
 
@@ -89,7 +91,8 @@ with right:
         )
 
     if sources := desk.cited(answer):
-        st.caption("Sources: click one to read the exact passage")
+        st.caption("Related articles: click one to read the passage" if not answer.draft
+                   else "Sources: click one to read the exact passage")
         with st.container(horizontal=True, gap="small"):
             for c in sources:
                 with st.popover(desk.source_label(c), icon=":material/menu_book:", type="secondary"):
