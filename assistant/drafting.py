@@ -27,6 +27,7 @@ class Drafted:
         self.sentences: list[tuple[str, list[int]]] = sentences
         self.kinds: list[str] = kinds or ["sentence"] * len(sentences)
         self.provider, self.model = provider, ""
+        self.fell_back_from: str | None = None  # the LLM whose draft the grounding check replaced
         self.tokens_in = self.tokens_out = 0
         self.cost, self.cached = 0.0, False
         self.best_sim = best_sim
@@ -42,7 +43,7 @@ class Drafted:
         ext = self.extractive_fallback
         if ext is not None:
             self.sentences, self.kinds, self.parts = ext.sentences, ext.kinds, self.fallback_parts
-            self.provider = f"{self.provider}->{EXTRACTIVE}"
+            self.fell_back_from, self.provider, self.model = self.provider, EXTRACTIVE, ""
             self.extractive_fallback = None
 
 

@@ -59,6 +59,9 @@ class Answer(BaseModel):
     fallbacks: list[str] = Field(
         default_factory=list,
         description="LLM providers skipped or failed before this draft, each with why (provider failover).")
+    fell_back_from: str | None = Field(
+        None, description="The LLM provider whose draft failed the grounding check and was replaced by the "
+        "extractive draft (provider is then 'extractive').")
     guardrails: dict[str, list[str]] = Field(default_factory=dict, description="What the guards found and did.")
 
     @property

@@ -247,6 +247,7 @@ class Assistant:
             tokens_in=drafted.tokens_in, tokens_out=drafted.tokens_out, cost=drafted.cost,
             provider=drafted.provider, model=drafted.model, prompt_version=PROMPT_VERSION, index_version=version,
             calibration_version=self.calibration.version, cached=drafted.cached, fallbacks=drafted.fallbacks,
+            fell_back_from=drafted.fell_back_from,
             guardrails=guardrails,
         )
 

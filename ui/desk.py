@@ -93,7 +93,7 @@ def safety_notes(answer: Answer) -> list[str]:
     if g.get("output"):
         notes.append("Removed from the draft: " + "; ".join(g["output"][:3]))
     notes += g.get("generation", [])[:2] + g.get("grounding", [])[:2]
-    if answer.provider.startswith("local") and answer.provider != "local":
+    if answer.fell_back_from == "local":
         notes.append("The local 135M model is slow and its draft failed the checks; the extractive draft is shown.")
     return notes
 
