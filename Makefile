@@ -55,9 +55,12 @@ lint: setup  ## ruff
 bench: setup  ## Speed figures as ratios against baselines measured in the same run
 	$(BIN)/python -m evals.bench
 
-eval: setup  ## Baselines and the default pipeline on the demo set and emanual, with an HTML report
-	$(BIN)/deflect eval baselines --dataset demo --report reports/demo.html
-	$(BIN)/deflect eval baselines --dataset emanual --report reports/emanual.html
+eval: setup  ## Retrieval baselines and drafted answers on demo, demo tickets, emanual and TechQA; HTML reports and the risk-coverage plot in reports/
+	@mkdir -p reports
+	for ds in demo tickets emanual techqa; do \
+	  $(BIN)/deflect eval baselines --dataset $$ds --answers --report reports/$$ds.html --json --no-progress > reports/$$ds.json || exit 1; \
+	done
+	$(BIN)/python -m evals.figures reports/tickets.json reports/techqa.json reports/demo.json reports/emanual.json --out reports/risk_coverage.png
 
 gate: setup  ## Release gate: demo retrieval must not regress beyond doubt against evals/baselines/demo-hybrid.json
 	@RUN=$$($(BIN)/deflect eval --dataset demo --no-baselines --json --no-progress | $(BIN)/python -c 'import json,sys; print(json.load(sys.stdin)["run_id"])') && \

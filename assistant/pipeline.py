@@ -119,7 +119,9 @@ class Assistant:
             sentences = self._verify(drafted, blocks, guardrails)
         with _timed(timings, "confidence"):
             vocab = self.vocabulary.get(version)
-            feats = features(parts.core or question, hits, blocks, sentences, drafted.best_sim, vocab, _fused_scale(s),
+            # What the draft must cover: each ask's focus (the problem, not the steps already tried).
+            asked = " ".join(dict.fromkeys(a.focus for a in asks)) or parts.core or question
+            feats = features(asked, hits, blocks, sentences, drafted.best_sim, vocab, _fused_scale(s),
                              ask_coverage=min(coverage) if coverage else 0.0,
                              entity_match=entity_match(parts.entities, blocks, sentences))
             conf = round(self.calibration.predict(feats, s.calibration_profile), 4) if sentences else 0.0
@@ -128,8 +130,7 @@ class Assistant:
         uncovered = [topic(a.text, keep, drop) for a, c in zip(asks, coverage, strict=True)
                      if c < s.ask_min_similarity]
         if not relevant:
-            blockers.append(not_covered([topic(asks[0].text, keep, drop)] if len(asks) == 1 else
-                                        [topic(a.text, keep, drop) for a in asks], len(asks)))
+            blockers.append(not_covered([topic(a.text, keep, drop) for a in asks], len(asks)))
         elif uncovered and sentences and len(asks) > 1:  # one ask: the calibrated confidence decides
             blockers.append(not_covered(uncovered, len(asks)))
         hc_langs = list(self.languages.get(version))
