@@ -63,7 +63,9 @@ def app_url(tmp_path_factory):
     services.feedback.close()
 
     port = free_port()
-    env = child_env(None, {**os.environ, "DEFLECT_DATA_DIR": str(settings.data_dir)})
+    # As `make run` serves the demo: with the demo help center's own calibrated base rate.
+    env = child_env(None, {**os.environ, "DEFLECT_DATA_DIR": str(settings.data_dir),
+                           "DEFLECT_CALIBRATION_PROFILE": "tickets"})
     log = (root / "streamlit.log").open("w")
     proc = subprocess.Popen(
         streamlit_command(port, "127.0.0.1"), env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT
