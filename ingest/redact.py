@@ -23,7 +23,29 @@ PLACEHOLDERS: dict[str, str] = {
     "IBAN_CODE": "IBAN",
     "IP_ADDRESS": "IP",
     "US_SSN": "SSN",
+    "CARD_SECURITY_CODE": "CVC",
+    "CARD_EXPIRY": "EXPIRY",
 }
+
+# A card's security code and expiry are only recognisable by the word before them; they are
+# redacted when labelled ("CVC 123", "exp 09/27"), so that order numbers and dates elsewhere stay.
+_CVC = re.compile(
+    r"(?i)\b(?:cvc2?|cvv2?|cid|csc|security\s+code|card\s+code|verification\s+code|pr[üu]fnummer|"
+    r"sicherheitscode|c[óo]digo\s+de\s+seguridad|cryptogramme)\b[^\w\n]{0,3}(?:(?:is|ist|est|es)\s+)?(\d{3,4})\b")
+_EXPIRY = re.compile(
+    r"(?i)\b(?:exp(?:iry|ires|iration)?(?:\s+date)?|valid\s+(?:thru|through|until)|g[üu]ltig\s+bis|ablaufdatum|"
+    r"caducidad|vencimiento|date\s+d'expiration)\b[^\w\n]{0,3}(?:(?:is|on|am|le)\s+)?"
+    r"((?:0?[1-9]|1[0-2])\s?[/.-]\s?(?:20)?\d{2})\b")
+# IBANs written in lower case (Presidio's recognizer wants upper case); kept only when mod-97 holds.
+_IBAN_ANY_CASE = re.compile(r"(?i)\b([a-z]{2}\d{2}(?:[ ]?[a-z0-9]){11,30})\b")
+
+
+def iban_checksum_ok(candidate: str) -> bool:
+    s = candidate.replace(" ", "").upper()
+    if not 15 <= len(s) <= 34 or not s[:2].isalpha() or not s[2:4].isdigit():
+        return False
+    digits = "".join(str(int(c, 36)) for c in s[4:] + s[:4])
+    return int(digits) % 97 == 1
 
 # Presidio scores: phone 0.4 (no context), SSN "medium" 0.5, IP 0.6, checksum-validated
 # email/card/IBAN 1.0. Its "very weak" SSN shapes (any 9 digits, 5-4 digits) score 0.05 and
@@ -184,10 +206,31 @@ def _build_engines() -> _Engines:
                 return False
             return bool(super().invalidate_result(pattern_text))
 
+    from presidio_analyzer import EntityRecognizer, RecognizerResult
+
+    class GroupRecognizer(EntityRecognizer):
+        """The first group of `pattern` as `entity` (the value after its label), optionally validated."""
+
+        def __init__(self, entity: str, pattern: re.Pattern, score: float = 0.85, validate=None):
+            self.pattern, self.score, self.validate = pattern, score, validate
+            super().__init__(supported_entities=[entity], supported_language="en", name=f"deflect_{entity.lower()}")
+
+        def load(self) -> None:
+            pass
+
+        def analyze(self, text, entities, nlp_artifacts=None):
+            return [RecognizerResult(self.supported_entities[0], m.start(1), m.end(1), self.score)
+                    for m in self.pattern.finditer(text) if self.validate is None or self.validate(m.group(1))]
+
     registry = RecognizerRegistry(supported_languages=["en"])
     for recognizer in (
         OfflineEmailRecognizer(),
-        PhoneRecognizer(),
+        # Customers write from everywhere: the regions whose national formats python-phonenumbers checks.
+        # (Not ES: its 9-digit national format swallows US ZIP+4 codes; +34 numbers match in any region.)
+        PhoneRecognizer(supported_regions=("US", "GB", "DE", "FR", "IT", "NL", "IE", "AU", "CA", "IN", "BR")),
+        GroupRecognizer("CARD_SECURITY_CODE", _CVC),
+        GroupRecognizer("CARD_EXPIRY", _EXPIRY),
+        GroupRecognizer("IBAN_CODE", _IBAN_ANY_CASE, score=1.0, validate=iban_checksum_ok),
         CreditCardRecognizer(),
         IbanRecognizer(),
         IpRecognizer(),

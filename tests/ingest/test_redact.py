@@ -146,3 +146,22 @@ def test_ssn_next_to_the_word_number_is_still_an_ssn():
     text, counts = Redactor().redact(
         "You can use your Social Security number instead. Enter it in the format `078-05-1120`.")
     assert "078-05-1120" not in text and counts == {"SSN": 1}
+
+
+@pytest.mark.parametrize("text,secret,placeholder", [
+    ("My card ends 1111, exp 09/27, thanks", "09/27", "[EXPIRY]"),
+    ("CVC 123 on the back", "123", "[CVC]"),
+    ("the security code: 4821", "4821", "[CVC]"),
+    ("Prüfnummer 317, gültig bis 11/2026", "317", "[CVC]"),
+    ("iban fr7630006000011234567890189 please", "fr7630006000011234567890189", "[IBAN]"),
+    ("Llámame al +34 612 34 56 78", "612 34 56 78", "[PHONE]"),
+])
+def test_labelled_card_codes_lowercase_ibans_and_more_regions(redactor, text, secret, placeholder):
+    out, counts = redactor.redact(text)
+    assert secret not in out and placeholder in out, out
+
+
+def test_numbers_without_a_card_label_stay(redactor):
+    text = "Invoice INV-5512 for order 123 of 12/03; version 7.5.0.2, error SQL0805N, fr7630006000011234567890180"
+    out, counts = redactor.redact(text)
+    assert out == text and counts == {}  # the last one fails the IBAN checksum
