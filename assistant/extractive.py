@@ -19,8 +19,6 @@ from assistant.context import SourceBlock
 from assistant.sentences import Unit, units
 from retrieval.tokenize import tokenize
 
-GREETING = "Hi,"
-CLOSING = "Hope this helps!"
 # The reply's shell in the language of its body: a German body never sits inside an English "Hi, ...".
 SHELLS = {
     "en": ("Hi{name},", "Hope this helps!"),
@@ -31,6 +29,7 @@ SHELLS = {
     "nl": ("Hallo{name},", "Met vriendelijke groet"),
     "pt": ("Olá{name},", "Atenciosamente"),
 }
+GREETING, CLOSING = SHELLS["en"][0].format(name=""), SHELLS["en"][1]
 
 
 class ExtractiveParams(NamedTuple):
@@ -100,9 +99,15 @@ def score_units(question: str, blocks: list[SourceBlock], embedder, params: Extr
     return out
 
 
-def _context(b: SourceBlock) -> str:
+def _section(b: SourceBlock) -> str | None:
+    """The block's own section heading: the last heading that is not the article title."""
     path = [h for h in b.hit.heading_path if h and h != b.hit.title]
-    return " — ".join([b.hit.title, *path[-1:]])
+    return path[-1] if path else None
+
+
+def _context(b: SourceBlock) -> str:
+    section = _section(b)
+    return f"{b.hit.title} — {section}" if section else b.hit.title
 
 
 _TROUBLE = re.compile(r"\?$|\b(?:no|not|never|n't|didn't|doesn't|can't|won't|fails?|failed|problems?|"
@@ -111,16 +116,16 @@ _TROUBLE = re.compile(r"\?$|\b(?:no|not|never|n't|didn't|doesn't|can't|won't|fai
 
 
 def _names_problem(b: SourceBlock) -> bool:
-    path = [h for h in b.hit.heading_path if h and h != b.hit.title]
-    return bool(path) and bool(_TROUBLE.search(path[-1].strip()))
+    section = _section(b)
+    return section is not None and bool(_TROUBLE.search(section.strip()))
 
 
 def heading_match(q_terms: set[str], b: SourceBlock) -> float:
     """Share of the block's own section heading terms that the ask uses (0 when the heading is the title)."""
-    path = [h for h in b.hit.heading_path if h and h != b.hit.title]
-    if not path:
+    section = _section(b)
+    if section is None:
         return 0.0
-    h_terms = set(tokenize(path[-1])) - {"not"}
+    h_terms = set(tokenize(section)) - {"not"}
     return len(h_terms & q_terms) / len(h_terms) if h_terms else 0.0
 
 
@@ -171,8 +176,11 @@ def render(sentences: list[tuple[str, list[int]]], kinds: list[str], greeting: b
     if para:
         lines.append(" ".join(para))
     body = "\n".join(lines)
-    if not greeting:
-        return body
+    return _shell(body, language, name) if greeting else body
+
+
+def _shell(body: str, language: str, name: str | None) -> str:
+    """Greeting (with the customer's name when known) and closing around `body`, in `language`."""
     hello, bye = SHELLS.get(language, SHELLS["en"])
     return f"{hello.format(name=f' {name}' if name else '')}\n\n{body}\n\n{bye}"
 
@@ -187,10 +195,7 @@ def render_parts(sentences: list[tuple[str, list[int]]], kinds: list[str], parts
         idx = [i for i, q in enumerate(parts) if q == p]
         chunks.append(render([sentences[i] for i in idx], [kinds[i] for i in idx], False))
     body = "\n\n".join(chunks)
-    if not greeting:
-        return body
-    hello, bye = SHELLS.get(language, SHELLS["en"])
-    return f"{hello.format(name=f' {name}' if name else '')}\n\n{body}\n\n{bye}"
+    return _shell(body, language, name) if greeting else body
 
 
 def extractive_draft(question: str, blocks: list[SourceBlock], embedder, max_sentences: int = 5,
