@@ -6,10 +6,10 @@ Chunks carry a locale when the source gave one; otherwise the text's own languag
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 
 from assistant.understanding import detect_language
+from assistant.vocabulary import VersionCache
 
 NAMES = {"en": "English", "de": "German", "es": "Spanish", "fr": "French", "it": "Italian", "nl": "Dutch",
          "pt": "Portuguese", "pl": "Polish", "sv": "Swedish", "da": "Danish", "ja": "Japanese", "zh": "Chinese"}
@@ -32,28 +32,24 @@ def languages_of(texts_and_locales) -> dict[str, float]:
     return {c: n / total for c, n in counts.most_common() if n / total >= MIN_SHARE} if total else {}
 
 
-class LanguageCache:
-    """Help-center languages of the live index version, computed once per version."""
+def _sampled_languages(chunks) -> dict[str, float]:
+    sample = []
+    for i, c in enumerate(chunks):
+        if i % 3 == 0:  # every third chunk: spread over the corpus, not its first files
+            sample.append((c.text, c.locale))
+        if len(sample) >= SAMPLE:
+            break
+    return languages_of(sample)
+
+
+class LanguageCache(VersionCache[dict[str, float]]):
+    """Help-center languages of the live index version, computed once per version ({} without one)."""
 
     def __init__(self, catalog):
-        self.catalog = catalog
-        self._by_version: dict[int, dict[str, float]] = {}
-        self._lock = threading.Lock()
+        super().__init__(catalog, _sampled_languages)
 
     def get(self, version: int | None) -> dict[str, float]:
-        if version is None or self.catalog is None:
-            return {}
-        with self._lock:
-            if version not in self._by_version:
-                chunks = self.catalog.iter_chunks(version)
-                sample = []
-                for i, c in enumerate(chunks):
-                    if i % 3 == 0:  # every third chunk: spread over the corpus, not its first files
-                        sample.append((c.text, c.locale))
-                    if len(sample) >= SAMPLE:
-                        break
-                self._by_version = {version: languages_of(sample)}
-            return self._by_version[version]
+        return super().get(version) or {}
 
 
 def reply_language(sentences, ticket_lang: str | None, hc_langs: list[str]) -> str:

@@ -10,10 +10,13 @@ from __future__ import annotations
 import math
 import threading
 from collections import Counter
+from collections.abc import Callable, Iterator
+from typing import Generic, TypeVar
 
 from retrieval.tokenize import tokenize
 
 _FUZZY_MIN = 6
+T = TypeVar("T")
 
 
 def _deletions(term: str) -> set[str]:
@@ -76,19 +79,26 @@ class Vocabulary:
         return num / den if den else 0.0
 
 
-class VocabularyCache:
-    """One Vocabulary per index version, built from the catalog on first use."""
+class VersionCache(Generic[T]):
+    """One value per index version, built from the catalog's chunks on first use; only the live
+    version is kept (a new version replaces the old one)."""
 
-    def __init__(self, catalog):
-        self.catalog = catalog
-        self._by_version: dict[int, Vocabulary] = {}
+    def __init__(self, catalog, build: Callable[[Iterator], T]):
+        self.catalog, self.build = catalog, build
+        self._by_version: dict[int, T] = {}
         self._lock = threading.Lock()
 
-    def get(self, version: int | None) -> Vocabulary | None:
+    def get(self, version: int | None) -> T | None:
         if version is None or self.catalog is None:
             return None
         with self._lock:
             if version not in self._by_version:
-                texts = (c.embed_text for c in self.catalog.iter_chunks(version))
-                self._by_version = {version: Vocabulary.from_texts(texts)}  # keep the live version only
+                self._by_version = {version: self.build(self.catalog.iter_chunks(version))}
             return self._by_version[version]
+
+
+class VocabularyCache(VersionCache[Vocabulary]):
+    """One Vocabulary per index version, built from the catalog on first use."""
+
+    def __init__(self, catalog):
+        super().__init__(catalog, lambda chunks: Vocabulary.from_texts(c.embed_text for c in chunks))
