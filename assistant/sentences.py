@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from ingest.tables import is_delimiter, split_cells
+from ingest.tables import is_delimiter, md_delimiter, md_row, split_cells
 from retrieval.tokenize import tokenize
 
 
@@ -192,17 +192,13 @@ def as_markdown(picked: list[Unit]) -> str:
             out.append("")
         if u.kind == "row":
             if u.header and (not same_block or prev.header != u.header):
-                out += [_md_row(u.header), _md_row(["---"] * len(u.header))]
-            out.append(_md_row(u.cells or (u.text,)))
+                out += [md_row(u.header), md_delimiter(len(u.header))]
+            out.append(md_row(u.cells or (u.text,)))
         else:
             step = step + 1 if u.kind == "step" and same_block else 1
             out.append(f"{step}. {u.text}" if u.kind == "step" else f"- {u.text}" if u.kind == "item" else u.text)
         prev = u
     return "\n".join(out)
-
-
-def _md_row(cells) -> str:
-    return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
 
 
 _CITE = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")

@@ -7,6 +7,8 @@ import unicodedata
 
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 
+from ingest.tables import md_delimiter, md_row
+
 # Zero-width and invisible formatting characters that break tokenisation and dedupe.
 _ZERO_WIDTH = re.compile("[\u200b-\u200f\u2060-\u2064\ufeff\u00ad\u180e]")
 # C0/C1 controls except \t and \n (\r is handled before this runs).
@@ -178,16 +180,16 @@ def _table(table: Tag) -> str:
     without one is written without a delimiter row, and its rows stay unlabelled.
     """
     rows = [tr for tr in table.find_all("tr") if tr.find_parent("table") is table]
-    grid = [[_inline(c).replace("|", "\\|") for c in tr.find_all(["td", "th"], recursive=False)] for tr in rows]
+    grid = [[_inline(c) for c in tr.find_all(["td", "th"], recursive=False)] for tr in rows]
     keep = [(tr, cells) for tr, cells in zip(rows, grid, strict=True) if any(cells)]
     if not keep:
         return ""
     first, head = keep[0]
     has_header = first.find_parent("thead") is not None or all(c.name == "th" for c in
                                                                  first.find_all(["td", "th"], recursive=False))
-    lines = [f"| {' | '.join(cells)} |" for _, cells in keep]
+    lines = [md_row(cells) for _, cells in keep]
     if has_header:
-        lines.insert(1, "| " + " | ".join("---" for _ in head) + " |")
+        lines.insert(1, md_delimiter(len(head)))
     return "\n".join(lines)
 
 

@@ -33,6 +33,15 @@ def split_cells(line: str) -> list[str]:
     return [c.strip().replace("\\|", "|") for c in _CELL_SPLIT.split(body)]
 
 
+def md_row(cells) -> str:
+    r"""['a', 'b | c'] -> '| a | b \| c |': the inverse of split_cells."""
+    return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
+
+
+def md_delimiter(n: int) -> str:
+    return md_row(["---"] * n)
+
+
 def find_tables(lines: list[str]) -> list[Table]:
     """Every table in `lines`: a header row over a delimiter row, then rows; or a run of '|' lines."""
     stripped = [line.strip() for line in lines]
