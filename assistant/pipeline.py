@@ -10,7 +10,9 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import NamedTuple
 
 from assistant import guards
@@ -36,6 +38,19 @@ from retrieval.models import Filters, Hit
 
 log = logging.getLogger(__name__)
 
+# Called with each stage's name as it starts (the API streams these as progress events).
+_stage_listener: ContextVar[Callable[[str], None] | None] = ContextVar("deflect_stage_listener", default=None)
+
+
+@contextmanager
+def listen_stages(callback: Callable[[str], None]) -> Iterator[None]:
+    """Inside the block, every answering stage calls `callback(stage)` when it starts."""
+    token = _stage_listener.set(callback)
+    try:
+        yield
+    finally:
+        _stage_listener.reset(token)
+
 
 class Run(NamedTuple):
     answer: Answer
@@ -60,18 +75,19 @@ class Assistant:
                                                              settings.support_semantic_threshold))
 
     def answer(self, ticket: str | Ticket, filters: Filters | None = None, provider: str | None = None,
-               cache_bypass: bool = False) -> Answer:
-        return self.run(ticket, filters, provider, cache_bypass).answer
+               cache_bypass: bool = False, request_id: str | None = None) -> Answer:
+        return self.run(ticket, filters, provider, cache_bypass, request_id).answer
 
     def run(self, ticket: str | Ticket, filters: Filters | None = None, provider: str | None = None,
-            cache_bypass: bool = False) -> Run:
+            cache_bypass: bool = False, request_id: str | None = None) -> Run:
         """The Answer plus the confidence features behind it (calibration fits on these).
 
-        `cache_bypass` skips the response-cache lookup for an LLM draft (the fresh draft is stored)."""
+        `cache_bypass` skips the response-cache lookup for an LLM draft (the fresh draft is stored).
+        `request_id` is the caller's id for this request (the API's X-Request-ID); default a new one."""
         t = ticket if isinstance(ticket, Ticket) else Ticket(body=ticket or "")
         if not t.text.strip():
             raise EmptyTicket()
-        with request_context(uuid.uuid4().hex) as rid, span("assistant.answer"):
+        with request_context(request_id or uuid.uuid4().hex) as rid, span("assistant.answer"):
             return self._run(rid, t, filters, provider or self.settings.assistant_provider, cache_bypass)
 
     def _run(self, rid: str, ticket: Ticket, filters: Filters | None, provider: str, cache_bypass: bool = False) -> Run:
@@ -285,6 +301,8 @@ def _safe_version(searcher) -> int | None:
 
 @contextmanager
 def _timed(timings: dict[str, float], stage: str):
+    if (listener := _stage_listener.get()) is not None:
+        listener(stage)
     start = time.perf_counter()
     with span(f"assistant.{stage}"):
         yield

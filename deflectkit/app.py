@@ -164,10 +164,12 @@ class Services:
         filters, provider = request_options(self.live_flags(), provider, filters)
         return filters, provider or self.settings.assistant_provider
 
-    def answer(self, ticket, provider: str | None = None, filters=None, cache_bypass: bool = False):
+    def answer(self, ticket, provider: str | None = None, filters=None, cache_bypass: bool = False,
+               request_id: str | None = None):
         """Draft a reply to one ticket with the flags as they are right now: what every entry point calls."""
         filters, provider = self.request_options(provider, filters)
-        return self.assistant(provider).answer(ticket, filters=filters, provider=provider, cache_bypass=cache_bypass)
+        return self.assistant(provider).answer(ticket, filters=filters, provider=provider, cache_bypass=cache_bypass,
+                                               request_id=request_id)
 
     def answer_fn(self, provider: str | None = None):
         """`ticket text -> Answer` for feedback replay: the current pipeline under the current flags."""
