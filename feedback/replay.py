@@ -13,7 +13,9 @@ Definitions (per interaction; "docs" = the set of cited doc ids):
     in scope, old bad: it answers AND either cites a different doc set or is at least `min_gain` more
                        confident than the old answer.
 - Verdicts: fixed = old bad, new ok; still_wrong = old bad, new bad; unchanged = old ok, new ok;
-  regressed = old ok, new bad; error = answer_fn raised (the message is kept).
+  regressed = old ok, new bad; error = answer_fn raised (the message is kept);
+  unrated = nobody judged the old answer (no vote, not sent, edited or escalated by an agent, not marked
+  out of scope), so neither "ok" nor "bad" is known: the new answer is shown, not scored.
 Interactions whose text retention removed are skipped (counted in skipped_redacted).
 """
 
@@ -27,13 +29,13 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from assistant.models import Answer
-from feedback.models import FeedbackFilter
+from feedback.models import FeedbackFilter, Interaction
 from feedback.queries import cited_docs
 from feedback.store import FeedbackStore
 
 log = logging.getLogger(__name__)
 
-Verdict = Literal["fixed", "still_wrong", "unchanged", "regressed", "error"]
+Verdict = Literal["fixed", "still_wrong", "unchanged", "regressed", "unrated", "error"]
 VERDICTS: tuple[str, ...] = Verdict.__args__
 MIN_GAIN = 0.05
 
@@ -70,6 +72,11 @@ class ReplayReport(BaseModel):
     counts: dict[str, int] = Field(description="Items per verdict (every verdict present, maybe 0).")
     skipped_redacted: int = 0
     items: list[ReplayItem]
+
+
+def was_rated(it: Interaction) -> bool:
+    """An agent judged the old answer: a vote, a send or edit, an escalation, or an out-of-scope mark."""
+    return it.thumbs is not None or it.sent or it.edited or it.escalated or it.out_of_scope
 
 
 def old_was_ok(old: Answer, *, thumbs_down: bool, agent_escalated: bool, out_of_scope: bool) -> bool:
@@ -114,7 +121,7 @@ def replay(store: FeedbackStore, filter: FeedbackFilter | None, answer_fn: Calla
             log.warning("replay failed", extra={"request_id": it.request_id, "error": type(e).__name__})
             items.append(ReplayItem(**base, verdict="error", error=f"{type(e).__name__}: {e}"))
         else:
-            verdict = classify(it.answer, new, min_gain=min_gain, **flags)
+            verdict = classify(it.answer, new, min_gain=min_gain, **flags) if was_rated(it) else "unrated"
             items.append(ReplayItem(**base, verdict=verdict, new=Side.of(new)))
         if progress:
             progress(i, len(todo))

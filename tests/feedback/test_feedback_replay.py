@@ -74,7 +74,8 @@ def current_pipeline(ticket: str):
 @pytest.mark.integration
 def test_replay_side_by_side(history):
     report = replay(history, None, current_pipeline)
-    assert report.counts == {"fixed": 2, "still_wrong": 0, "unchanged": 0, "regressed": 1, "error": 1}
+    assert report.counts == {"fixed": 2, "still_wrong": 0, "unchanged": 0, "regressed": 1, "unrated": 0,
+                             "error": 1}
     by_id = {i.request_id: i for i in report.items}
     assert [i.request_id for i in report.items] == ["down", "good", "oos", "boom"]  # oldest first
     assert (by_id["down"].old.cited_doc_ids, by_id["down"].new.cited_doc_ids) == ([A], [B])
@@ -82,6 +83,18 @@ def test_replay_side_by_side(history):
     assert by_id["boom"].new is None and "LLM timed out" in by_id["boom"].error
     only_down = replay(history, FeedbackFilter(thumbs="down"), current_pipeline)
     assert [i.request_id for i in only_down.items] == ["down", "boom"]
+
+
+@pytest.mark.integration
+def test_a_ticket_nobody_rated_is_unrated_not_still_wrong(store):
+    # The pipeline escalated, no agent voted, sent, edited or escalated it: nobody said it was wrong.
+    store.record_interaction(make_answer("quiet", (A,), decision="escalate", ticket="T-quiet"), "ana")
+    store.record_interaction(make_answer("quiet-answer", (A,), ticket="T-quiet-answer"), "ana")
+    news = {"T-quiet": make_answer("n4", (), decision="escalate"), "T-quiet-answer": make_answer("n5", (B,))}
+    report = replay(store, None, lambda t: news[t])
+    assert [i.verdict for i in report.items] == ["unrated", "unrated"]
+    assert report.counts["unrated"] == 2 and report.counts["still_wrong"] == 0
+    assert report.items[0].new.decision == "escalate"  # the new answer is still shown beside the old one
 
 
 @pytest.mark.integration
