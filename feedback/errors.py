@@ -1,6 +1,6 @@
 from deflectkit.core.errors import DeflectError, StoreBusy
 
-__all__ = ["FeedbackError", "FlagError", "StoreBusy", "UnknownInteraction", "UserError"]
+__all__ = ["EscalationError", "FeedbackError", "FlagError", "StoreBusy", "UnknownInteraction", "UserError"]
 
 
 class FeedbackError(DeflectError):
@@ -20,3 +20,7 @@ class FlagError(FeedbackError):
 
 class UserError(FeedbackError):
     """A user could not be created or changed (exists already, bad name, bad role)."""
+
+
+class EscalationError(FeedbackError):
+    """A queue action that cannot be done (unknown escalation, claimed by someone else, empty reply)."""

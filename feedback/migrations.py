@@ -83,10 +83,31 @@ def m003_interaction_outcomes(db: sqlite_utils.Database) -> None:
         FROM interactions i""")
 
 
+def m004_escalation_queue(db: sqlite_utils.Database) -> None:
+    # The escalation queue: who claimed and resolved each escalation, and the resolver's reply (a labeled
+    # example). One escalation per request: older double clicks become 'duplicate' so the unique index holds.
+    for column, kind in (("claimed_by", str), ("claimed_at", str), ("resolved_by", str), ("resolved_at", str),
+                         ("resolution", str), ("resolution_in_scope", int)):
+        db["escalations"].add_column(column, kind)
+    db.execute("ALTER TABLE escalations ADD COLUMN status TEXT NOT NULL DEFAULT 'open'")
+    db.execute("""UPDATE escalations SET status = 'duplicate' WHERE id > (
+        SELECT MIN(x.id) FROM escalations x WHERE x.request_id = escalations.request_id)""")
+    db.execute("CREATE UNIQUE INDEX escalations_one_per_request ON escalations (request_id) "
+               "WHERE status != 'duplicate'")
+    db["escalations"].create_index(["status"])
+    # Signed-in browser sessions: the cookie holds a random token, this table only its sha256.
+    db["ui_sessions"].create(
+        {"token_hash": str, "user": str, "created_at": str, "expires_at": str, "revoked_at": str},
+        pk="token_hash", not_null={"user", "created_at", "expires_at"},
+    )
+    db["ui_sessions"].create_index(["user"])
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     m001_create_tables,
     m002_audit_append_only,
     m003_interaction_outcomes,
+    m004_escalation_queue,  # the lead renames it m006_escalation_queue at merge (after m004_api_keys, m005)
 ]
 
 

@@ -16,6 +16,8 @@ REASON_CODES: tuple[str, ...] = ReasonCode.__args__
 EscalationReason = Literal["out_of_scope", "account_specific", "bug_report", "policy_exception", "bad_draft", "other"]
 ESCALATION_REASONS: tuple[str, ...] = EscalationReason.__args__
 WebhookStatus = Literal["disabled", "pending", "delivered", "queued"]
+EscalationStatus = Literal["open", "claimed", "resolved", "duplicate"]
+QUEUE_STATUSES: tuple[str, ...] = ("open", "claimed", "resolved")
 Outcome = Literal["escalated", "edited", "used_as_is", "unused"]
 
 REDACTED = "[redacted]"
@@ -111,6 +113,13 @@ class Escalation(BaseModel):
     webhook_status: WebhookStatus
     webhook_error: str = ""
     webhook_attempts: int = 0
+    status: EscalationStatus = "open"
+    claimed_by: str | None = None
+    claimed_at: datetime | None = None
+    resolved_by: str | None = None
+    resolved_at: datetime | None = None
+    resolution: str | None = Field(None, description="The resolver's final reply: the ticket's reference answer.")
+    resolution_in_scope: bool | None = Field(None, description="The resolver's label: the help center covers it.")
 
 
 class OutboxItem(BaseModel):

@@ -21,7 +21,7 @@ TABLES: dict[str, tuple[tuple[str, ...], str]] = {
     "feedback": (("comment",), OLD),
     "edits": (("final_text", "diff"), OLD),
     "sent": (("text",), OLD),
-    "escalations": (("ticket", "draft", "note"),
+    "escalations": (("ticket", "draft", "note", "resolution"),
                     f"{OLD} AND id NOT IN (SELECT escalation_id FROM outbox WHERE status = 'pending')"),
     "interactions": (("ticket", "draft"), "created_at < :cutoff"),
 }

@@ -23,6 +23,7 @@ from deflectkit.core.db import Connections
 from feedback import dashboard, retention
 from feedback.audit import AuditLog
 from feedback.errors import FeedbackError, UnknownInteraction
+from feedback.escalations import EscalationQueue
 from feedback.flags import FlagStore
 from feedback.migrations import migrate
 from feedback.models import (
@@ -49,6 +50,7 @@ from feedback.queries import (
     row_to_interaction,
     unified_diff,
 )
+from feedback.sessions import SessionStore
 from feedback.users import UserStore
 from feedback.webhook import WebhookConfig, post_json
 
@@ -79,6 +81,8 @@ class FeedbackStore:
         self.audit = AuditLog(self._conns, clock)
         self.flags = FlagStore(self._conns, self.audit, clock)
         self.users = UserStore(self._conns, self.audit, clock, hasher)
+        self.escalations = EscalationQueue(self._conns, self.audit, clock)
+        self.sessions = SessionStore(self._conns, clock)
 
     @classmethod
     def from_settings(cls, settings: Any, **kwargs: Any) -> FeedbackStore:
@@ -139,9 +143,14 @@ class FeedbackStore:
         return Edit(**self._conns.write(write))
 
     def record_sent(self, request_id: str, user: str) -> SentDraft:
-        """'Use draft': the draft went to the customer as-is."""
+        """'Use draft': the draft went to the customer as-is. Recorded once per request: a second click
+        returns the first record."""
 
         def write(db) -> dict:
+            cur = db.execute("SELECT * FROM sent WHERE request_id = ? AND edited = 0 ORDER BY id LIMIT 1",
+                             [request_id])
+            if (found := cur.fetchone()) is not None:
+                return dict(zip([c[0] for c in cur.description], found, strict=True))
             row = {"request_id": request_id, "user": user, "created_at": self._now(),
                    "text": self._draft(db, request_id), "edited": 0, "redacted_at": None}
             row["id"] = self._insert(db, "sent", row)
@@ -152,10 +161,15 @@ class FeedbackStore:
     def record_escalation(self, request_id: str, user: str, reason: EscalationReason, note: str = "",
                           draft: str | None = None) -> Escalation:
         """Escalate to a human team. With a webhook configured, the payload is queued in the outbox in the
-        same transaction, then POSTed; webhook_status says what happened (delivered / queued / disabled)."""
+        same transaction, then POSTed; webhook_status says what happened (delivered / queued / disabled).
+        One escalation per request: escalating it again (a double click) returns the first one unchanged."""
         reason = _checked(EscalationReason, reason, "escalation reason")
 
-        def write(db) -> tuple[int, dict]:
+        def write(db) -> tuple[int, bool]:
+            first = db.execute("SELECT id FROM escalations WHERE request_id = ? AND status != 'duplicate'",
+                               [request_id]).fetchone()
+            if first is not None:
+                return first[0], False
             it = db.execute("SELECT ticket, draft FROM interactions WHERE request_id = ?", [request_id]).fetchone()
             if it is None:
                 raise UnknownInteraction(request_id)
@@ -175,10 +189,10 @@ class FeedbackStore:
                                             "last_error": "", "created_at": row["created_at"], "redacted_at": None})
             self.audit.append_in(db, "escalation", user, target=request_id,
                                  details={"escalation_id": row["id"], "reason": reason})
-            return row["id"]
+            return row["id"], True
 
-        escalation_id = self._conns.write(write)
-        if self.webhook:
+        escalation_id, new = self._conns.write(write)
+        if new and self.webhook:
             self.deliver_pending(escalation_id=escalation_id)
         return self.list_escalations(escalation_id=escalation_id)[0]
 

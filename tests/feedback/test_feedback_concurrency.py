@@ -12,6 +12,7 @@ import time
 
 import pytest
 
+from feedback.migrations import MIGRATIONS
 from feedback.store import FeedbackStore
 from tests.feedback.conftest import make_answer
 
@@ -107,4 +108,4 @@ def test_processes_racing_to_create_the_database(db_path):
     assert [p.exitcode for p in procs] == [0] * 4
     import sqlite3
 
-    assert sqlite3.connect(db_path).execute("SELECT COUNT(*) FROM _migrations").fetchone()[0] == 3
+    assert sqlite3.connect(db_path).execute("SELECT COUNT(*) FROM _migrations").fetchone()[0] == len(MIGRATIONS)

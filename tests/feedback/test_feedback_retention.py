@@ -22,7 +22,8 @@ def aged(store, clock):
     store.record_edit("old1", "ana", "Dear Alice, refunded.")
     store.record_feedback("old1", "ana", "down", reason="tone", comment="customer is Alice Smith")
     store.record_interaction(make_answer("old2", decision="escalate"), "ana")
-    store.record_escalation("old2", "ana", "account_specific")
+    e = store.record_escalation("old2", "ana", "account_specific")
+    store.escalations.resolve(e.id, "lee", "Called Alice Smith back.", in_scope=False)
     clock.advance(days=40)
     store.record_interaction(make_answer("new1"), "bob")
     store.record_sent("new1", "bob")
@@ -38,6 +39,7 @@ def test_redact_blanks_text_and_keeps_metrics(aged, db_path):
     assert "Alice" not in sqlite3.connect(db_path).execute(
         "SELECT group_concat(answer_json) || group_concat(ticket) FROM interactions").fetchone()[0]
     assert aged.list_edits()[0].diff == REDACTED and aged.list_feedback()[0].comment == REDACTED
+    assert aged.list_escalations()[0].resolution == REDACTED  # the resolver's reply is ticket text too
     assert aged.get_interaction("new1").ticket.startswith("ticket new1")
     (total,) = aged.dashboard(by="all")
     assert total.volume == 3 and total.edited == 1  # metrics survive redaction
