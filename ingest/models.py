@@ -6,7 +6,7 @@ import hashlib
 import json
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 DocFormat = Literal["markdown", "html", "text", "pdf", "export"]
 
@@ -36,6 +36,13 @@ class Document(BaseModel):
     labels: list[str] = Field(default_factory=list)
     updated_at: str | None = None
     redactions: dict[str, int] = Field(default_factory=dict, description="PII entity type -> count redacted.")
+
+    @field_validator("url")
+    @classmethod
+    def _web_url(cls, v: str | None) -> str | None:
+        # Only http(s) links reach the index, citations and the "Open article" button (no javascript:, data:).
+        v = (v or "").strip()
+        return v if v.lower().startswith(("http://", "https://")) and len(v) > 8 else None
 
     @property
     def content_hash(self) -> str:

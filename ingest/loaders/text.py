@@ -11,21 +11,25 @@ from ingest.normalize import html_to_markdown, humanize_stem, markdown_title, no
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
 _FRONT_TITLE = re.compile(r"^title[ \t]*:[ \t]*(.+?)[ \t]*$", re.M)
+_FRONT_URL = re.compile(r"^url[ \t]*:[ \t]*(.+?)[ \t]*$", re.M)
 _MAX_TITLE = 200
 
 
 def load_markdown(path: Path, text: str, doc_id: str, source: str) -> Document:
-    """Markdown stays Markdown; YAML front matter is dropped from the text but its `title:` is used."""
+    """Markdown stays Markdown; YAML front matter is dropped from the text but its `title:` and `url:` (the
+    article's public address, for "Open article") are used."""
     text = normalize_text(text)
-    front_title = ""
+    front_title = url = ""
     m = _FRONT_MATTER.match(text)
     if m:
         t = _FRONT_TITLE.search(m.group(1))
         front_title = t.group(1).strip().strip("\"'") if t else ""
+        u = _FRONT_URL.search(m.group(1))
+        url = u.group(1).strip().strip("\"'") if u else ""
         text = text[m.end():].lstrip("\n")
     _require_text(path, text)
     title = normalize_text(front_title) or markdown_title(text, path.stem)
-    return Document(doc_id=doc_id, source=source, format="markdown", title=title, text=text)
+    return Document(doc_id=doc_id, source=source, format="markdown", title=title, text=text, url=url or None)
 
 
 def load_html(path: Path, html: str, doc_id: str, source: str) -> Document:

@@ -63,6 +63,19 @@ def test_markdown_front_matter_title_used_and_stripped(tmp_path):
     assert doc.text == "Body here."
 
 
+def test_markdown_front_matter_url_is_the_article_link(tmp_path):
+    doc = load_one(tmp_path, "a.md", "---\ntitle: Refunds\nurl: https://help.example.com/refunds\n---\nBody.\n")
+    assert doc.url == "https://help.example.com/refunds" and doc.text == "Body."
+    assert load_one(tmp_path, "b.md", "# B\n\nNo front matter.").url is None
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "data:text/html,x", "ftp://help.example.com/a", "https://"])
+def test_only_http_links_are_kept(tmp_path, url):
+    assert load_one(tmp_path, "a.md", f"---\nurl: {url}\n---\nBody.\n").url is None
+    record = {**ARTICLE, "url": url}
+    assert load_one(tmp_path, "hc/export.json", json.dumps([record])).url is None
+
+
 def test_html_converted(tmp_path):
     doc = load_one(tmp_path, "page.htm", "<title>T</title><nav>menu</nav><h1>Refunds</h1><p>Within <a href='/x'>30 days</a>.</p>")
     assert (doc.format, doc.title, doc.text) == ("html", "Refunds", "# Refunds\n\nWithin 30 days.")
