@@ -12,16 +12,18 @@ Permission table (`can(user, action)`):
     users                x               create users, change roles
     retention            x               apply retention
     audit                x               view and verify the audit log
-    dashboards                   x
-    replay                       x
-    export                       x       export feedback as a labeled dataset
+    dashboards           x       x       (admins read what evaluators read)
+    replay               x       x
+    export               x       x       export feedback as a labeled dataset
     eval                         x       run evaluations
+
+Trusted SSO headers: feedback/sso.py.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -38,7 +40,8 @@ ROLES: tuple[str, ...] = Role.__args__
 _BASE = frozenset({"ask", "feedback", "escalate"})
 PERMISSIONS: dict[str, frozenset[str]] = {
     "agent": _BASE,
-    "admin": _BASE | {"ingest", "index", "flags", "users", "retention", "audit"},
+    # Admins see what evaluators see (dashboards, replay, export) but do not run evaluations.
+    "admin": _BASE | {"ingest", "index", "flags", "users", "retention", "audit", "dashboards", "replay", "export"},
     "evaluator": _BASE | {"dashboards", "replay", "export", "eval"},
 }
 ACTIONS: frozenset[str] = frozenset().union(*PERMISSIONS.values())
@@ -80,6 +83,8 @@ class UserStore:
         if not _NAME.match(name):
             raise UserError(f"Bad user name {name!r}: use 1-128 letters, digits or . _ @ + -.")
         _check_role(role)
+        if self.get(name) is not None:  # before the password rules: "exists" is the message that helps
+            raise UserError(f"User {name!r} already exists: pick another name, or change that user instead.")
         if password is not None and len(password) < 8:
             raise UserError("Password too short: use at least 8 characters.")
         pw_hash = self._hasher.hash(password) if password is not None else None
@@ -119,6 +124,18 @@ class UserStore:
             self._conns.write(write)
         return self.get(name)
 
+    def delete(self, name: str, actor: str) -> None:
+        """Remove a user (audited). Their recorded interactions and feedback stay, under their name."""
+
+        def write(db) -> None:
+            row = db.execute("SELECT role FROM users WHERE name = ?", [name]).fetchone()
+            if row is None:
+                raise UserError(f"No user {name!r}.")
+            db.execute("DELETE FROM users WHERE name = ?", [name])
+            self._audit.append_in(db, "user_delete", actor, target=name, details={"role": row[0]})
+
+        self._conns.write(write)
+
     def authenticate(self, name: str, password: str) -> User | None:
         """The user if the password matches a local, enabled account; audited as login / login_failed."""
         rows = self._conns.query("SELECT * FROM users WHERE name = ?", [name])
@@ -149,34 +166,3 @@ def _check_role(role: str) -> str:
     if role not in ROLES:
         raise UserError(f"Unknown role {role!r}; use one of: {', '.join(ROLES)}.")
     return role
-
-
-def _header(headers: Mapping[str, str], name: str) -> str | None:
-    wanted = name.lower()
-    for key, value in headers.items():
-        if key.lower() == wanted:
-            return value.strip() or None
-    return None
-
-
-def user_from_headers(headers: Mapping[str, str], settings: Any, store: Any) -> User | None:
-    """The user a trusted reverse proxy vouches for, or None (trust off, or no header).
-
-    Role, in order: the role header (if configured and valid), the local account's role, then
-    settings.trusted_default_role. A disabled local account gets None. Reads the store, never writes it.
-    """
-    if not settings.trusted_user_header:
-        return None
-    name = _header(headers, settings.trusted_user_header)
-    if not name:
-        return None
-    local = store.users.get(name)
-    if local is not None and local.disabled:
-        return None
-    role = None
-    if settings.trusted_role_header:
-        claimed = (_header(headers, settings.trusted_role_header) or "").lower()
-        role = claimed if claimed in ROLES else None
-    role = role or (local.role if local else settings.trusted_default_role)
-    return User(name=local.name if local else name, role=role, source="sso",
-                created_at=local.created_at if local else None)

@@ -1,4 +1,4 @@
-"""Local accounts with argon2, authentication, trusted SSO headers, the permission table and the CLI."""
+"""Local accounts with argon2, authentication, user management, the permission table and the CLI."""
 
 from __future__ import annotations
 
@@ -9,16 +9,9 @@ import pytest
 
 from feedback.errors import UserError
 from feedback.models import User
-from feedback.users import PERMISSIONS, can, user_from_headers
+from feedback.users import PERMISSIONS, can
 
 pytestmark = pytest.mark.integration
-
-
-class HeaderSettings:
-    def __init__(self, user_header="X-Forwarded-User", role_header=None, default="agent"):
-        self.trusted_user_header = user_header
-        self.trusted_role_header = role_header
-        self.trusted_default_role = default
 
 
 def test_add_and_authenticate(store, db_path):
@@ -52,26 +45,39 @@ def test_bad_input_is_refused(store):
     assert [u.name for u in store.users.list()] == ["ana"]
 
 
-def test_user_from_trusted_headers(store):
-    store.users.add("ana", "admin")
-    assert user_from_headers({"X-Forwarded-User": "eve"}, HeaderSettings(user_header=None), store) is None
-    assert user_from_headers({}, HeaderSettings(), store) is None
-    eve = user_from_headers({"x-forwarded-user": "eve"}, HeaderSettings(default="evaluator"), store)
-    assert (eve.name, eve.role, eve.source) == ("eve", "evaluator", "sso")
-    assert user_from_headers({"X-Forwarded-User": "ana"}, HeaderSettings(), store).role == "admin"
-    with_role = HeaderSettings(role_header="X-Forwarded-Role")
-    assert user_from_headers({"X-Forwarded-User": "ana", "X-Forwarded-Role": "Agent"}, with_role, store).role == "agent"
-    # an unknown role claim falls back to the account's role, never to something broader
-    assert user_from_headers({"X-Forwarded-User": "eve", "X-Forwarded-Role": "root"}, with_role, store).role == "agent"
-    store.users.update("ana", actor="admin", disabled=True)
-    assert user_from_headers({"X-Forwarded-User": "ana"}, HeaderSettings(), store) is None
+def test_a_duplicate_name_says_exists_whatever_the_password(store):
+    store.users.add("ana", "agent", password="agent-pass-1")
+    for password in ("short", "long-enough-pass", None):
+        with pytest.raises(UserError, match="already exists"):
+            store.users.add("ANA", "admin", password=password)
+
+
+def test_change_role_reset_password_disable_and_delete_are_audited(store):
+    store.users.add("bob", "admin", password="bob-pass-01")
+    store.users.update("bob", actor="root", role="agent")
+    store.users.update("bob", actor="root", password="new-pass-02")
+    assert store.users.authenticate("bob", "bob-pass-01") is None
+    assert store.users.authenticate("bob", "new-pass-02").role == "agent"
+    store.users.update("bob", actor="root", disabled=True)
+    assert store.users.get("bob").disabled
+    store.users.delete("bob", actor="root")
+    assert store.users.get("bob") is None
+    with pytest.raises(UserError, match="No user"):
+        store.users.delete("bob", actor="root")
+    changes = [(e.action, e.actor, e.target) for e in reversed(store.audit.entries())
+               if e.action.startswith("user_")]
+    assert changes == [("user_add", "system", "bob")] + [("user_update", "root", "bob")] * 3 + [
+        ("user_delete", "root", "bob")]
+    assert store.audit.entries(action="user_delete")[0].details == {"role": "agent"}
 
 
 @pytest.mark.unit
 def test_permission_table():
     agent, admin, evaluator = (User(name=r, role=r) for r in ("agent", "admin", "evaluator"))
     assert all(can(u, "ask") and can(u, "feedback") and can(u, "escalate") for u in (agent, admin, evaluator))
-    assert can(admin, "flags") and can(admin, "retention") and not can(admin, "export")
+    assert can(admin, "flags") and can(admin, "retention") and not can(admin, "eval")
+    # admins read what evaluators read: dashboards, replay, export (not running evaluations)
+    assert all(can(admin, a) for a in ("dashboards", "replay", "export"))
     assert can(evaluator, "replay") and can(evaluator, "dashboards") and not can(evaluator, "users")
     assert not can(agent, "ingest") and not can(None, "ask")
     assert not can(User(name="x", role="admin", disabled=True), "ask")
