@@ -45,7 +45,7 @@ class SessionStore:
 
     def resume(self, token: str | None) -> str | None:
         """The user name of a live session, or None."""
-        if not token:
+        if not isinstance(token, str) or not token:
             return None
         rows = self._conns.query("SELECT user, expires_at, revoked_at FROM ui_sessions WHERE token_hash = ?",
                                  [token_hash(token)])

@@ -58,6 +58,9 @@ def child_env(provider: str | None, base: dict[str, str] | None = None) -> dict[
         env["DEFLECT_ASSISTANT_PROVIDER"] = provider  # the Settings field the assistant reads
     env.setdefault("ANONYMIZED_TELEMETRY", "False")
     env.setdefault("HF_HUB_OFFLINE", "1")
+    # uvicorn (under Streamlit) replaces the peer address with X-Forwarded-For on connections from
+    # 127.0.0.1; the SSO check needs the real peer (the proxy), so trust no forwarding header by default.
+    env.setdefault("FORWARDED_ALLOW_IPS", "")
     return env
 
 

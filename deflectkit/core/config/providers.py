@@ -25,6 +25,18 @@ LLM_PROVIDERS: tuple[str, ...] = tuple(p for p in PROVIDERS if p != EXTRACTIVE)
 CommaList = Annotated[list[str], NoDecode]
 
 
+def split_commas(v):
+    """A CommaList from the environment: "a, b" or a JSON list; other values pass through."""
+    if isinstance(v, str):
+        v = v.strip()
+        if v.startswith("["):
+            import json
+
+            return json.loads(v)
+        return [p.strip() for p in v.split(",") if p.strip()]
+    return v
+
+
 class ProviderSettings(DataDir):
     # --- chain
     llm_fallbacks: CommaList = Field(
@@ -85,14 +97,7 @@ class ProviderSettings(DataDir):
     @field_validator("llm_fallbacks", "llm_disabled_providers", mode="before")
     @classmethod
     def _split_commas(cls, v):
-        if isinstance(v, str):
-            v = v.strip()
-            if v.startswith("["):
-                import json
-
-                return json.loads(v)
-            return [p.strip() for p in v.split(",") if p.strip()]
-        return v
+        return split_commas(v)
 
     @field_validator("llm_fallbacks", "llm_disabled_providers")
     @classmethod
