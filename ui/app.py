@@ -1,7 +1,8 @@
 """deflectkit web app: `streamlit run ui/app.py` (or `deflect ui`).
 
-Signs people in (local account, or a trusted SSO header when DEFLECT_TRUSTED_USER_HEADER is set) and
-shows only the pages their role allows: agent desk, admin, evaluator.
+Signs people in (local account, or a trusted SSO header when DEFLECT_TRUSTED_USER_HEADER is set and the
+connection comes from DEFLECT_TRUSTED_PROXIES) and shows only the pages their role allows: agent desk,
+escalation queue, admin, evaluator. A local sign-in survives a reload (a session cookie with an expiry).
 """
 
 from __future__ import annotations
@@ -17,6 +18,12 @@ HERE = Path(__file__).parent
 PAGES = {
     "desk": dict(
         page=HERE / "pages" / "desk.py", title="Agent desk", icon=":material/support_agent:", url_path="desk"
+    ),
+    "escalations": dict(
+        page=HERE / "pages" / "escalations.py",
+        title="Escalations",
+        icon=":material/support:",
+        url_path="escalations",
     ),
     "admin": dict(
         page=HERE / "pages" / "admin.py", title="Admin", icon=":material/settings:", url_path="admin"
@@ -36,10 +43,12 @@ def login_page() -> None:
     with middle:
         st.title("deflectkit")
         st.caption("Grounded, cited draft replies from your help center.")
+        if isinstance(notice := st.session_state.get(runtime.SIGNED_OUT_KEY), str):
+            st.info(notice, icon=":material/logout:")
         if res.settings.trusted_user_header:
             st.info(
-                f"Single sign-on is on, but the {res.settings.trusted_user_header} header was not sent. "
-                "Open the app through your company's sign-in proxy, or use a local account below."
+                f"Single sign-on is on, but no trusted {res.settings.trusted_user_header} header came with "
+                "this page. Open the app through your company's sign-in proxy, or use a local account below."
             )
         with st.form("login"):
             name = st.text_input("User name", autocomplete="username")
@@ -47,7 +56,7 @@ def login_page() -> None:
             submitted = st.form_submit_button("Sign in", type="primary", width="stretch")
         if submitted:
             with runtime.shown_errors("Sign-in"):
-                runtime.set_user(auth.sign_in(res.store, name, password))
+                runtime.start_session(auth.sign_in(res.store, name, password, res.settings.ui_session_hours))
                 st.rerun()
         st.caption("No account yet? An admin creates one with `deflect users add NAME --role agent`.")
 
@@ -55,12 +64,13 @@ def login_page() -> None:
 def main() -> None:
     start(runtime.settings())
     st.set_page_config(page_title="deflectkit", page_icon=":material/support_agent:", layout="wide")
+    if not auth.origin_ok(st.context.headers, runtime.settings()):
+        st.error("This connection sent no Origin header: open the app in a browser.")
+        st.stop()
     runtime.style()
-    res = runtime.resources()
+    runtime.resume_session()
     user = runtime.current_user()
-    if user is None and res.settings.trusted_user_header:
-        user = auth.sso_sign_in(st.context.headers, res.settings, res.store)
-        runtime.set_user(user)
+    runtime.keep_cookie()
     if user is None:
         # The sign-in form answers every page's URL too, so a deep link opens its page after signing in.
         sign_in = [st.Page(login_page, title="Sign in", icon=":material/login:", default=True)]

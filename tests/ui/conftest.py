@@ -47,6 +47,8 @@ def ui_env(ui_data, monkeypatch) -> Path:
     """Point the app's Settings (DEFLECT_* env) at the session data dir."""
     monkeypatch.setenv("DEFLECT_DATA_DIR", str(ui_data))
     monkeypatch.setenv("DEFLECT_REDACT_PII", "false")
+    # AppTest runs the script without a websocket, so there is no Origin header (the browser test sends one).
+    monkeypatch.setenv("DEFLECT_UI_REQUIRE_ORIGIN", "false")
     return ui_data
 
 
@@ -140,11 +142,17 @@ def store(tmp_path):
 
 
 class StoreOnly:
-    """Resources for logic that only touches the feedback store."""
+    """Resources for logic that only touches the feedback store (links allowed to help.example)."""
 
-    def __init__(self, store, settings=None):
+    def __init__(self, store, settings=None, domains=("help.example",)):
         self.store = store
         self.settings = settings
+        self.domains = list(domains)
+
+    def link_check(self):
+        from ui.render import link_ok
+
+        return lambda url: link_ok(url, self.domains)
 
 
 def seed_interactions(store) -> list[str]:
