@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.models import Answer, Ticket
@@ -29,10 +29,32 @@ class Resources:
 
     settings: Any
     services: Services
+    _domains: dict[int | None, list[str]] = field(default_factory=dict, repr=False)
 
     @property
     def store(self):
         return self.services.feedback
+
+    def link_domains(self) -> list[str]:
+        """Domains the UI may link to: DEFLECT_UI_LINK_DOMAINS, else the hosts of the active index's article
+        URLs (the help center's own domains), computed once per index version."""
+        if self.settings.ui_link_domains:
+            return list(self.settings.ui_link_domains)
+        from ui.render import host_of
+
+        catalog = self.services.catalog
+        version = catalog.active_version()
+        if version not in self._domains:
+            docs = catalog.documents(version) if version is not None else []
+            self._domains = {version: sorted({host_of(d["url"]) for d in docs if d.get("url")} - {""})}
+        return self._domains[version]
+
+    def link_check(self):
+        """`url -> url or None` for links on screen (http(s) on the allowed domains only)."""
+        from ui.render import link_ok
+
+        domains = self.link_domains()
+        return lambda url: link_ok(url, domains)
 
     def generation_flags(self) -> dict[str, Any]:
         return self.services.generation_flags()
