@@ -1,17 +1,30 @@
 """Agent desk logic: ticket in, draft out, and the one-click actions an agent takes on it.
 
 Pure functions over Answers plus thin calls to the FeedbackStore; `pages/desk.py` only renders.
-Every text that reaches HTML is escaped here: drafts and passages are data, never markup.
+Every text that reaches the screen goes through ui/render.py: drafts and passages are data, never markup.
+What the agent already did with a ticket is read back from the store (`ticket_state`), so a reopened
+ticket or a reloaded page shows the same buttons as done.
 """
 
 from __future__ import annotations
 
-import html
 from typing import NamedTuple
 
 from assistant.models import Answer, Citation, Ticket
 from feedback.export import MARKER, strip_markers
-from feedback.models import ESCALATION_REASONS, REASON_CODES, Edit, Escalation, Feedback, SentDraft, User
+from feedback.models import (
+    ESCALATION_REASONS,
+    REASON_CODES,
+    Edit,
+    Escalation,
+    Feedback,
+    FeedbackFilter,
+    Interaction,
+    SentDraft,
+    User,
+)
+from retrieval.models import Hit
+from ui import render
 from ui.errors import UiError
 from ui.services import Resources, answer_ticket
 
@@ -46,6 +59,25 @@ class Badge(NamedTuple):
     label: str
     color: str
     help: str
+
+
+class DraftView(NamedTuple):
+    show_draft: bool  # the draft text is on screen
+    sendable: bool  # "Use draft" and "Edit" are enabled
+    can_draft_anyway: bool  # an escalate decision hides a draft the agent may still ask for
+
+
+class TicketState(NamedTuple):
+    """What has been done with one ticket, as the store has it."""
+
+    sent: SentDraft | None = None
+    edit: Edit | None = None
+    escalation: Escalation | None = None
+    feedback: Feedback | None = None
+
+    @property
+    def replied(self) -> bool:
+        return self.sent is not None or self.edit is not None
 
 
 def make_ticket(subject: str, body: str) -> Ticket:
@@ -102,30 +134,16 @@ def unsupported_sentences(answer: Answer) -> list[str]:
     return [s.text for s in answer.sentences if not s.supported]
 
 
-def _chip(n: int, by_n: dict[int, Citation]) -> str:
-    c = by_n.get(n)
-    if c is None:  # a marker with no source behind it: show it, flagged
-        return f'<span class="dk-chip dk-chip-missing" title="No source [{n}] in this answer">{n}</span>'
-    quote = c.quote if len(c.quote) <= 240 else c.quote[:237] + "…"
-    return f'<span class="dk-chip" title="{_escape(f"{c.title}: {quote}")}">{n}</span>'
+def draft_view(answer: Answer, draft_anyway: bool = False) -> DraftView:
+    """What the desk offers: on an escalate decision no sendable draft, the reason and the related passages
+    instead, unless the agent asked for the draft anyway."""
+    if answer.decision == "escalate" and not draft_anyway:
+        return DraftView(show_draft=False, sendable=False, can_draft_anyway=bool(answer.draft))
+    return DraftView(show_draft=bool(answer.draft), sendable=bool(answer.draft), can_draft_anyway=False)
 
 
-def _escape(text: str) -> str:
-    # HTML-escaped, and "$" as an entity so Streamlit's Markdown never reads prices as LaTeX.
-    return html.escape(text, quote=True).replace("$", "&#36;")
-
-
-def draft_markdown(answer: Answer) -> str:
-    """The draft as Markdown with inline HTML: [n] markers as citation chips (hover shows the passage),
-    unsupported sentences highlighted and struck with a tooltip. All draft text is escaped first."""
-    text = _escape(answer.draft)
-    tip = _escape("Not supported by the cited source: check it or remove it before sending.")
-    for sentence in unsupported_sentences(answer):
-        bare = _escape(MARKER.sub("", sentence).strip())
-        if bare and bare in text:
-            text = text.replace(bare, f'<span class="dk-unsupported" title="{tip}">{bare}</span>', 1)
-    by_n = {c.n: c for c in answer.citations}
-    return MARKER.sub(lambda m: _chip(int(m.group(1)), by_n), text)
+def draft_html(res: Resources, answer: Answer) -> str:
+    return render.draft_html(answer, unsupported_sentences(answer), res.link_check())
 
 
 def cited(answer: Answer) -> list[Citation]:
@@ -135,21 +153,19 @@ def cited(answer: Answer) -> list[Citation]:
 
 
 def source_label(c: Citation) -> str:
+    """A source button's label (Markdown: the title is escaped)."""
     title = c.title if len(c.title) <= 40 else c.title[:39] + "…"
-    return f"[{c.n}] {title}"
+    return f"\\[{c.n}\\] {render.md(title)}"
 
 
-def quote_html(c: Citation) -> str:
-    return f'<div class="dk-quote">{_escape(c.quote)}</div>'
-
-
-def customer_text(answer: Answer, text: str | None = None) -> str:
+def customer_text(res: Resources, answer: Answer, text: str | None = None) -> str:
     """What the agent pastes to the customer: the draft (or the agent's edit) without [n] markers, then the
-    linked articles it still cites."""
+    linked articles it still cites (allowed http(s) links only)."""
     text = answer.draft if text is None else text
     kept = {int(n) for n in MARKER.findall(text)}
     body = strip_markers(text)
-    links = list(dict.fromkeys(f"{c.title}: {c.url}" for c in cited(answer) if c.url and c.n in kept))
+    check = res.link_check()
+    links = list(dict.fromkeys(f"{c.title}: {url}" for c in cited(answer) if c.n in kept and (url := check(c.url))))
     return body + ("\n\nMore help:\n" + "\n".join(f"- {x}" for x in links) if links else "")
 
 
@@ -174,21 +190,78 @@ def meta_line(answer: Answer, seconds: float | None = None) -> str:
     return " · ".join(bits)
 
 
+# --- history: what was done, recent tickets, reopening ---------------------------------------------
+def ticket_state(res: Resources, request_id: str) -> TicketState:
+    """Sends, edits, the escalation and the latest feedback recorded for one ticket."""
+    store = res.store
+    sent = [s for s in store.list_sent(request_id) if not s.edited]
+    edits = store.list_edits(request_id)
+    escalations = [e for e in store.list_escalations(request_id) if e.status != "duplicate"]
+    feedback = store.list_feedback(request_id)
+    return TicketState(sent=sent[0] if sent else None, edit=edits[-1] if edits else None,
+                       escalation=escalations[0] if escalations else None,
+                       feedback=feedback[-1] if feedback else None)
+
+
+def recent_tickets(res: Resources, user: User, limit: int = 10) -> list[Interaction]:
+    """The user's own latest tickets, newest first."""
+    return res.store.list_interactions(FeedbackFilter(user=user.name, limit=limit), with_answer=False)
+
+
+def ticket_label(it: Interaction) -> str:
+    """One line for the recent-tickets list (Markdown: the ticket text is escaped)."""
+    first = next((line.strip() for line in it.ticket.splitlines() if line.strip()), "(empty ticket)")
+    first = first if len(first) <= 48 else first[:47] + "…"
+    done = {"used_as_is": "sent", "edited": "edited", "escalated": "escalated", "unused": ""}[it.outcome]
+    return f"{it.created_at:%d %b %H:%M} · {render.md(first)}" + (f" · {done}" if done else "")
+
+
+def reopen(res: Resources, request_id: str, user: User) -> Answer:
+    """The recorded Answer of one of the user's own tickets (for a reload or the recent list)."""
+    it = res.store.get_interaction(request_id)
+    if it is None or it.answer is None or it.user.lower() != user.name.lower():
+        raise UiError("That ticket is not one of yours, or retention removed it: paste the ticket again.")
+    if it.redacted:
+        raise UiError("That ticket's text was removed by the retention policy: paste the ticket again.")
+    return it.answer
+
+
+def search_help_center(res: Resources, query: str, k: int = 5) -> list[Hit]:
+    """The agent's own search of the help center, with the admin's live source switches applied."""
+    query = (query or "").strip()
+    if not query:
+        raise UiError("Type a few words to search the help center.")
+    filters, _ = res.services.request_options()
+    return res.services.searcher.search(query[:500], k=k, filters=filters)
+
+
+def clean_text(res: Resources, text: str) -> str:
+    """Free text typed by a person (notes, comments, replies), with personal data redacted before storing."""
+    text = (text or "").strip()
+    if text and getattr(res.settings, "redact_pii", False):
+        text = res.services.redactor.redact(text)[0]
+    return text
+
+
 # --- actions (each one click on the page) --------------------------------------------------------
 def use_draft(res: Resources, answer: Answer, user: User) -> SentDraft:
+    """'Use draft' (the text is on the agent's clipboard): recorded once, however often it is clicked."""
+    if answer.decision == "escalate" and not answer.draft:
+        raise UiError("There is no draft to send for this ticket: escalate it, or write the reply yourself.")
     return res.store.record_sent(answer.request_id, user.name)
 
 
 def save_edit(res: Resources, answer: Answer, user: User, final_text: str) -> Edit:
     if not final_text.strip():
         raise UiError("The edited reply is empty: write the reply or click Use draft.")
-    return res.store.record_edit(answer.request_id, user.name, final_text)
+    return res.store.record_edit(answer.request_id, user.name, clean_text(res, final_text))
 
 
 def escalate(
     res: Resources, answer: Answer, user: User, reason: str, note: str = "", draft: str | None = None
 ) -> Escalation:
-    return res.store.record_escalation(answer.request_id, user.name, reason, note=note, draft=draft)
+    """Recorded once per ticket: a second click returns the first escalation."""
+    return res.store.record_escalation(answer.request_id, user.name, reason, note=clean_text(res, note), draft=draft)
 
 
 def webhook_message(e: Escalation) -> tuple[str, str]:
@@ -202,7 +275,7 @@ def webhook_message(e: Escalation) -> tuple[str, str]:
         )
     return (
         "info",
-        f"Escalated ({ESCALATION_LABELS[e.reason]}) and recorded; no escalation webhook is configured.",
+        f"Escalated ({ESCALATION_LABELS[e.reason]}): it is in the escalation queue (Escalations page).",
     )
 
 
@@ -221,5 +294,5 @@ def send_feedback(
     if thumbs == "down" and not reason:
         raise UiError("Pick what was wrong with the draft, then send.")
     return res.store.record_feedback(
-        answer.request_id, user.name, thumbs, reason=reason, comment=comment.strip(), out_of_scope=False
+        answer.request_id, user.name, thumbs, reason=reason, comment=clean_text(res, comment), out_of_scope=False
     )

@@ -11,32 +11,6 @@ from ui.errors import UiError
 pytestmark = pytest.mark.unit
 
 
-def test_draft_markdown_turns_markers_into_chips_with_the_passage_and_escapes_everything():
-    a = make_answer("r1", ("billing/refunds.md", "account/password.md"))
-    a = a.model_copy(update={"draft": a.draft.replace("Step 2", "Use <script>x</script> & go")})
-    out = desk.draft_markdown(a)
-    assert out.count('class="dk-chip"') == 2
-    assert (
-        'title="Title of billing/refunds.md: Passage from billing/refunds.md with &lt;b&gt;markup&lt;/b&gt;."'
-        in out
-    )
-    assert "<script>" not in out and "&lt;script&gt;" in out
-    assert "[1]" not in out
-
-
-def test_unsupported_sentence_is_struck_with_a_tooltip_and_listed():
-    a = make_answer("r1", ("billing/refunds.md", "account/password.md"), supported=False)
-    out = desk.draft_markdown(a)
-    assert '<span class="dk-unsupported" title="Not supported by the cited source' in out
-    assert out.index("dk-unsupported") < out.index("Step 1")
-    assert desk.unsupported_sentences(a) == ["Step 1 for you."]
-
-
-def test_marker_without_a_citation_is_flagged_not_dropped():
-    a = make_answer("r1").model_copy(update={"draft": "See this [7]."})
-    assert "dk-chip-missing" in desk.draft_markdown(a)
-
-
 @pytest.mark.parametrize(
     ("confidence", "label", "color"), [(0.9, "High", "green"), (0.6, "Medium", "orange"), (0.2, "Low", "red")]
 )
@@ -52,13 +26,55 @@ def test_escalation_reason_is_shown_up_front_only_when_escalating():
     assert msg.startswith("Escalate this ticket") and "nothing relevant" in msg
 
 
-def test_customer_text_strips_markers_and_links_only_sources_kept():
+def test_customer_text_strips_markers_and_links_only_sources_kept(store):
     a = make_answer("r", ("billing/refunds.md", "account/password.md"))
-    text = desk.customer_text(a)
+    res = StoreOnly(store)
+    text = desk.customer_text(res, a)
     assert "[1]" not in text and "Step 1 for you." in text
     assert "https://help.example/billing/refunds.md" in text
-    edited = desk.customer_text(a, "Only this [2].")
+    edited = desk.customer_text(res, a, "Only this [2].")
     assert edited.startswith("Only this.") and "refunds" not in edited and "password" in edited
+    assert "https://" not in desk.customer_text(StoreOnly(store, domains=["other.example"]), a)
+
+
+def test_an_escalate_decision_offers_no_sendable_draft_unless_asked():
+    escalate = make_answer("r", decision="escalate").model_copy(update={"draft": "Maybe this [1]."})
+    view = desk.draft_view(escalate)
+    assert (view.show_draft, view.sendable, view.can_draft_anyway) == (False, False, True)
+    assert desk.draft_view(escalate, draft_anyway=True) == desk.DraftView(True, True, False)
+    nothing = make_answer("r", decision="escalate")
+    assert desk.draft_view(nothing) == desk.DraftView(False, False, False)
+    assert desk.draft_view(make_answer("r")) == desk.DraftView(True, True, False)
+
+
+def test_use_draft_and_escalate_record_once_and_the_state_shows_it_done(store):
+    res = StoreOnly(store)
+    a = make_answer("r-twice")
+    ana = user("ana")
+    store.record_interaction(a, ana.name)
+    assert desk.ticket_state(res, "r-twice") == desk.TicketState()
+    first = desk.use_draft(res, a, ana)
+    assert desk.use_draft(res, a, ana).id == first.id and len(store.list_sent("r-twice")) == 1
+    e1 = desk.escalate(res, a, ana, "account_specific", "needs billing")
+    e2 = desk.escalate(res, a, ana, "bug_report", "second click")
+    assert e1.id == e2.id and len(store.list_escalations("r-twice")) == 1
+    done = desk.ticket_state(res, "r-twice")
+    assert done.sent.id == first.id and done.escalation.id == e1.id and done.replied and done.feedback is None
+    with pytest.raises(UiError, match="no draft to send"):
+        desk.use_draft(res, make_answer("r-esc", decision="escalate"), ana)
+
+
+def test_recent_tickets_are_the_users_own_and_reopen_refuses_others(store):
+    res = StoreOnly(store)
+    for rid, who in (("a1", "ana"), ("e1", "eva"), ("a2", "ana")):
+        store.record_interaction(make_answer(rid, ticket=f"![t](https://evil.example/{rid}.png) refund?"), who)
+    recent = desk.recent_tickets(res, user("ana"))
+    assert [it.request_id for it in recent] == ["a2", "a1"]
+    label = desk.ticket_label(recent[0])
+    assert "\\!\\[t\\]" in label and "![t](" not in label  # Markdown shown as text
+    assert desk.reopen(res, "a1", user("ana")).request_id == "a1"
+    with pytest.raises(UiError, match="not one of yours"):
+        desk.reopen(res, "e1", user("ana"))
 
 
 def test_make_ticket_refuses_an_empty_ticket_with_what_to_do():
@@ -78,7 +94,7 @@ def test_actions_are_recorded_in_the_store(store):
     with pytest.raises(UiError):
         desk.save_edit(res, a, ana, "   ")
     esc = desk.escalate(res, a, ana, "account_specific", "needs billing access")
-    assert esc.webhook_status == "disabled"
+    assert esc.webhook_status == "disabled" and esc.status == "open"
     assert desk.webhook_message(esc)[0] == "info"
     with pytest.raises(UiError, match="Pick what was wrong"):
         desk.send_feedback(res, a, ana, 0, None)
