@@ -4,6 +4,7 @@ users and the audit log. Every change names the signed-in admin as the actor."""
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -124,6 +125,25 @@ def rollback(res: Resources, user: User) -> int:
     return res.services.rollback(actor=user.name)
 
 
+def rollback_target(res: Resources) -> int | None:
+    """The version a rollback would activate: the newest ready one older than the active one."""
+    active = res.services.catalog.active_version()
+    older = [r["version"] for r in version_rows(res) if r["status"] == "ready" and active and r["version"] < active]
+    return max(older) if older else None
+
+
+def confirmation(res: Resources, action: str, version: int | None = None) -> str:
+    """What the admin confirms before an index switch (every draft after it cites the other version)."""
+    active = res.services.catalog.active_version()
+    if action == "rollback":
+        target = rollback_target(res)
+        if target is None:
+            raise UiError("Nothing to roll back to: no ready version older than the active one.")
+        return (f"Roll back from version {active} to version {target}? Every draft from now on cites "
+                f"version {target}.")
+    return f"Activate version {version} instead of version {active}? Every draft from now on cites version {version}."
+
+
 # --- flags ---------------------------------------------------------------------------------------
 PROVIDER_CHOICES = ("(settings default)", *PROVIDERS)
 LOCAL_MODEL_NOTE = ("The local model (SmolLM2-135M on this CPU) is a resilience option: it takes seconds per "
@@ -179,6 +199,48 @@ def user_rows(res: Resources) -> list[dict[str, Any]]:
 
 def add_user(res: Resources, name: str, role: str, password: str, user: User) -> User:
     return res.store.users.add(name, role, password=password or None, actor=user.name)
+
+
+def _other_admins(res: Resources, name: str) -> int:
+    return sum(1 for u in res.store.users.list() if u.role == "admin" and not u.disabled and u.name != name)
+
+
+def _keep_an_admin(res: Resources, name: str, actor: User, what: str) -> None:
+    # Nobody locks the admins out: not themselves, and not the last enabled admin.
+    if name.lower() == actor.name.lower():
+        raise UiError(f"You cannot {what} your own account: ask another admin.")
+    target = res.store.users.get(name)
+    if target is not None and target.role == "admin" and not target.disabled and _other_admins(res, name) == 0:
+        raise UiError(f"{name} is the last enabled admin: make someone else admin first.")
+
+
+def change_role(res: Resources, name: str, role: str, user: User) -> User:
+    if role != "admin":
+        _keep_an_admin(res, name, user, "demote")
+    return res.store.users.update(name, user.name, role=role)
+
+
+def set_disabled(res: Resources, name: str, disabled: bool, user: User) -> User:
+    if disabled:
+        _keep_an_admin(res, name, user, "disable")
+    changed = res.store.users.update(name, user.name, disabled=disabled)
+    if disabled:
+        res.store.sessions.revoke_user(name)  # signed-in tabs end on their next click anyway; this ends reloads
+    return changed
+
+
+def reset_password(res: Resources, name: str, user: User) -> str:
+    """A new random password for `name` (shown once to the admin, who passes it on); their sessions end."""
+    password = secrets.token_urlsafe(12)
+    res.store.users.update(name, user.name, password=password)
+    res.store.sessions.revoke_user(name)
+    return password
+
+
+def delete_user(res: Resources, name: str, user: User) -> None:
+    _keep_an_admin(res, name, user, "delete")
+    res.store.users.delete(name, user.name)
+    res.store.sessions.revoke_user(name)
 
 
 def verify_audit(res: Resources) -> AuditReport:

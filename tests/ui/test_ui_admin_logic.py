@@ -88,6 +88,8 @@ def test_users_delivery_and_audit(resources):
     assert any(r["name"] == "newbie" and r["password"] for r in admin.user_rows(resources))
     with pytest.raises(Exception, match="already exists"):
         admin.add_user(resources, "newbie", "agent", "newbie-pass-1", user("root"))
+    with pytest.raises(Exception, match="already exists"):  # not "password too short"
+        admin.add_user(resources, "newbie", "agent", "short", user("root"))
     assert admin.delivery_message(admin.deliver(resources))[0] == "info"
     assert admin.verify_audit(resources).ok
     assert admin.audit_rows(resources, limit=1)[0]["action"] == "user_add"
@@ -110,3 +112,40 @@ def test_ingest_uploaded_files_publishes_a_version(tmp_path, ui_data):
     assert report.added == 1 and report.new_version and {"scan", "embed", "bm25"} <= set(stages)
     assert res.store.audit.entries(action="ingest", limit=1)[0].actor == "root"
     res.store.close()
+
+
+@pytest.mark.unit
+def test_user_management_is_audited_and_never_locks_the_admins_out(store):
+    from tests.ui.conftest import StoreOnly
+
+    res = StoreOnly(store)
+    root = user("root")
+    store.users.add("root", "admin", password="admin-pass-1")
+    store.users.add("ana", "agent", password="agent-pass-1")
+    token = store.sessions.issue("ana", hours=1)
+    assert admin.change_role(res, "ana", "evaluator", root).role == "evaluator"
+    new = admin.reset_password(res, "ana", root)
+    assert store.users.authenticate("ana", new) is not None and store.sessions.resume(token) is None
+    token = store.sessions.issue("ana", hours=1)
+    assert admin.set_disabled(res, "ana", True, root).disabled and store.sessions.resume(token) is None
+    assert not admin.set_disabled(res, "ana", False, root).disabled
+    admin.delete_user(res, "ana", root)
+    assert store.users.get("ana") is None
+    with pytest.raises(UiError, match="your own account"):
+        admin.delete_user(res, "root", root)
+    with pytest.raises(UiError, match="your own account"):
+        admin.change_role(res, "root", "agent", root)
+    store.users.add("boss", "admin", password="admin-pass-2")
+    store.users.update("root", actor="boss", disabled=True)
+    with pytest.raises(UiError, match="last enabled admin"):
+        admin.set_disabled(res, "boss", True, user("root"))
+    actions = [e.action for e in reversed(store.audit.entries()) if e.actor == "root"]
+    assert actions == ["user_update"] * 4 + ["user_delete"]
+
+
+@pytest.mark.integration
+def test_activate_and_rollback_say_what_they_will_do(resources):
+    assert admin.rollback_target(resources) == 1
+    assert admin.confirmation(resources, "rollback") == (
+        "Roll back from version 2 to version 1? Every draft from now on cites version 1.")
+    assert admin.confirmation(resources, "activate", 1).startswith("Activate version 1 instead of version 2?")

@@ -68,18 +68,32 @@ with versions:
         pick, go, back = st.columns([2, 1, 1], vertical_alignment="bottom")
         chosen = pick.selectbox("Version to activate", ready, index=None, placeholder="Pick a ready version")
         if go.button("Activate", disabled=chosen is None, icon=":material/play_arrow:", width="stretch"):
-            with runtime.shown_errors("Activating"):
-                admin.activate(res, chosen, user)
-                st.rerun()
+            st.session_state["admin-confirm"] = ("activate", chosen)
         if back.button(
             "Roll back",
             icon=":material/undo:",
             width="stretch",
             help="Activate the newest ready version older than the active one.",
         ):
-            with runtime.shown_errors("Rolling back"):
-                st.toast(f"Rolled back to version {admin.rollback(res, user)}")
-                st.rerun()
+            st.session_state["admin-confirm"] = ("rollback", None)
+        if pending := st.session_state.get("admin-confirm"):
+            action, version = pending
+            with runtime.shown_errors("Checking"), st.container(border=True):
+                st.warning(admin.confirmation(res, action, version), icon=":material/help:")
+                yes, no = st.columns(2)
+                if yes.button(f"Confirm {'activate' if action == 'activate' else 'roll back'}", type="primary",
+                              width="stretch"):
+                    st.session_state.pop("admin-confirm")
+                    with runtime.shown_errors("Switching the index"):
+                        if action == "activate":
+                            admin.activate(res, version, user)
+                            st.toast(f"Activated version {version}")
+                        else:
+                            st.toast(f"Rolled back to version {admin.rollback(res, user)}")
+                        st.rerun()
+                if no.button("Cancel", width="stretch"):
+                    st.session_state.pop("admin-confirm")
+                    st.rerun()
 
 with flags:
     st.subheader("Feature flags and kill switches")
@@ -121,9 +135,15 @@ with flags:
             st.rerun()
 
 with escalations:
+    queue = res.store.escalations.counts()
+    st.subheader("Escalation queue")
+    m = st.columns(3)
+    for col, (status, n) in zip(m, queue.items(), strict=True):
+        col.metric(status.capitalize(), n)
+    st.page_link("pages/escalations.py", label="Open the escalation queue", icon=":material/support:")
     st.subheader("Escalation webhook")
     pending = res.store.list_outbox("pending")
-    st.metric("Queued escalations", len(pending))
+    st.metric("Queued webhook deliveries", len(pending))
     if st.button("Deliver queued escalations", icon=":material/send:"):
         with runtime.shown_errors("Delivering"):
             level, text = admin.delivery_message(admin.deliver(res))
@@ -150,6 +170,43 @@ with users:
                 with runtime.shown_errors("Adding the user"):
                     added = admin.add_user(res, name, role, password, user)
                     st.success(f"Added {added.name} ({added.role}).")
+
+        st.subheader("Change a user")
+        names = [u.name for u in res.store.users.list()]
+        who = st.selectbox("User", names, index=None, placeholder="Pick a user", key="manage-user")
+        target = res.store.users.get(who) if who else None
+        if target is not None:
+            role_col, go_col = st.columns([2, 1], vertical_alignment="bottom")
+            new_role = role_col.selectbox("Role", ROLES, index=ROLES.index(target.role), key=f"role-{who}")
+            if go_col.button("Change role", disabled=new_role == target.role, width="stretch", key=f"set-role-{who}"):
+                with runtime.shown_errors("Changing the role"):
+                    admin.change_role(res, who, new_role, user)
+                    st.rerun()
+            a, b, c = st.columns(3)
+            if a.button("Enable" if target.disabled else "Disable", width="stretch", key=f"toggle-{who}",
+                        icon=":material/block:"):
+                with runtime.shown_errors("Changing the account"):
+                    admin.set_disabled(res, who, not target.disabled, user)
+                    st.rerun()
+            if b.button("Reset password", width="stretch", key=f"reset-{who}", icon=":material/key:"):
+                with runtime.shown_errors("Resetting the password"):
+                    st.session_state["new-password"] = (who, admin.reset_password(res, who, user))
+            if c.button("Delete", width="stretch", key=f"delete-{who}", icon=":material/delete:"):
+                st.session_state["confirm-delete"] = who
+            if (shown := st.session_state.get("new-password")) and shown[0] == who:
+                st.success(f"New password for {who} (shown once; their sessions were signed out):")
+                st.code(shown[1], language=None)
+            if st.session_state.get("confirm-delete") == who:
+                st.warning(f"Delete {who}? Their recorded tickets and feedback stay, under their name.")
+                yes, no = st.columns(2)
+                if yes.button(f"Confirm delete {who}", type="primary", width="stretch"):
+                    st.session_state.pop("confirm-delete")
+                    with runtime.shown_errors("Deleting the user"):
+                        admin.delete_user(res, who, user)
+                        st.rerun()
+                if no.button("Keep the user", width="stretch"):
+                    st.session_state.pop("confirm-delete")
+                    st.rerun()
 
 with audit:
     st.subheader("Audit log")
