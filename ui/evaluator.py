@@ -122,6 +122,25 @@ def cost_chart(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 # --- replay --------------------------------------------------------------------------------------
+# What each verdict means, shown beside the counts (definitions: feedback/replay.py).
+VERDICT_LEGEND = {
+    "fixed": "The old answer was judged wrong (a 👎, an agent escalation, or an answer to a ticket marked out "
+             "of scope); the current pipeline does better.",
+    "still_wrong": "The old answer was judged wrong, and the current pipeline does no better.",
+    "regressed": "The old answer was judged right (sent or 👍, or rightly escalated); the current pipeline "
+                 "does worse. Look at these first.",
+    "unchanged": "The old answer was judged right, and the current pipeline keeps it right.",
+    "unrated": "Nobody rated, sent, edited or escalated the old answer, so whether it was right is unknown: "
+               "the new answer is shown, not scored.",
+    "error": "The current pipeline failed on this ticket (the message is shown).",
+}
+VERDICT_LABELS = {v: v.replace("_", " ") for v in VERDICT_LEGEND}
+
+
+def legend_markdown() -> str:
+    return "\n".join(f"- **{VERDICT_LABELS[v]}**: {text}" for v, text in VERDICT_LEGEND.items())
+
+
 def run_replay(
     res: Resources,
     flt: FeedbackFilter,

@@ -78,9 +78,17 @@ def test_replay_runs_recorded_tickets_through_the_current_pipeline(resources):
     good = desk.draft_reply(resources, desk.make_ticket("", "How do I reset my password?"), replayer)
     bad = desk.draft_reply(resources, desk.make_ticket("", "How long do card refunds take?"), replayer)
     desk.send_feedback(resources, bad, replayer, 0, "wrong")
+    desk.use_draft(resources, good, replayer)  # sent as-is: judged right (an untouched draft is "unrated")
     report = ev.run_replay(resources, FeedbackFilter(user="replayer"))
     assert report.total == 2 and sum(report.counts.values()) == 2
     rows = {r["request"]: r for r in ev.replay_rows(report)}
     assert rows[good.request_id]["verdict"] == "unchanged"  # same pipeline, same sources
     assert rows[bad.request_id]["verdict"] == "still_wrong"  # nothing changed since the 👎
     assert rows[bad.request_id]["new docs"] == rows[bad.request_id]["old docs"]
+
+
+def test_replay_legend_explains_every_verdict():
+    from feedback.replay import VERDICTS
+
+    assert set(ev.VERDICT_LEGEND) == set(VERDICTS) == set(ev.VERDICT_LABELS)
+    assert "unrated" in ev.legend_markdown() and "**still wrong**" in ev.legend_markdown()

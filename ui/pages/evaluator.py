@@ -6,7 +6,7 @@ import streamlit as st
 
 from feedback.models import REASON_CODES
 from ui import evaluator as ev
-from ui import runtime
+from ui import render, runtime
 
 user = runtime.require("dashboards")
 res = runtime.resources()
@@ -98,16 +98,18 @@ with replay_tab:
     if report := st.session_state.get("replay_report"):
         cols = st.columns(len(report.counts))
         for col, (verdict, n) in zip(cols, report.counts.items(), strict=True):
-            col.metric(verdict.replace("_", " "), n)
+            col.metric(ev.VERDICT_LABELS[verdict], n, help=ev.VERDICT_LEGEND[verdict])
+        with st.expander("What the verdicts mean", icon=":material/help:"):
+            st.markdown(ev.legend_markdown())
         for row in ev.replay_rows(report):
-            with st.expander(f"{row['verdict'].replace('_', ' ')} · {row['ticket'][:80]}"):
+            with st.expander(f"{ev.VERDICT_LABELS[row['verdict']]} · {render.md(row['ticket'][:80])}"):
                 old, new = st.columns(2)
                 for col, side in ((old, "old"), (new, "new")):
                     col.markdown(
                         f"**{side.capitalize()}** · {row[f'{side} decision']} · confidence "
                         f"{row[f'{side} confidence']}"
                     )
-                    col.caption("Sources: " + (row[f"{side} docs"] or "none"))
+                    col.caption("Sources: " + render.md(row[f"{side} docs"] or "none"))
                     col.text(row[f"{side} draft"] or row["error"] or "(no draft)")
 
 with export_tab:
