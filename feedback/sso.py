@@ -60,6 +60,8 @@ def from_proxy(peer: str | None, proxies: list[str]) -> bool:
         address = ipaddress.ip_address(peer)
     except ValueError:
         return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:  # "::ffff:127.0.0.1" (dual-stack)
+        address = address.ipv4_mapped
     for entry in proxies:
         try:
             if address in ipaddress.ip_network(entry, strict=False):

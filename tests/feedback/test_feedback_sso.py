@@ -59,5 +59,7 @@ def test_disabled_account_is_refused(store):
 @pytest.mark.unit
 def test_from_proxy_accepts_addresses_and_networks():
     assert from_proxy("127.0.0.1", ["127.0.0.1", "::1"]) and from_proxy("::1", ["127.0.0.1", "::1"])
+    assert from_proxy("::ffff:127.0.0.1", ["127.0.0.1"])  # how a dual-stack server reports an IPv4 peer
+    assert not from_proxy("::ffff:10.0.0.1", ["127.0.0.1"])
     assert from_proxy("10.1.2.3", ["10.0.0.0/8"]) and not from_proxy("11.0.0.1", ["10.0.0.0/8"])
     assert not from_proxy("10.1.2.3", ["bad entry"]) and not from_proxy("", ["0.0.0.0/0"])

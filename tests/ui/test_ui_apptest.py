@@ -190,12 +190,16 @@ def test_a_new_ticket_resets_the_escalation_form(ui_env):
     at = signed_in("ana", ui_env)
     first = draft(at, "Payout", "Where is the payout for INV-0042?")
     note = next(t for t in at.text_area if t.label == "Note for the team")
-    note.input("payout for INV-0042 is missing").run()
-    next(s for s in at.selectbox if s.label == "Reason").set_value("policy_exception").run()
+    assert note.key == f"esc-note-{first}"  # every per-ticket widget is keyed by the ticket's request id
+    note.input("payout for INV-0042 is missing")
+    next(s for s in at.selectbox if s.label == "Reason").set_value("policy_exception")
     second = draft(at, "Password", "How do I reset my password?")
     assert second != first
-    assert next(t for t in at.text_area if t.label == "Note for the team").value == ""
+    note = next(t for t in at.text_area if t.label == "Note for the team")
+    assert (note.key, note.value) == (f"esc-note-{second}", "")
     assert next(s for s in at.selectbox if s.label == "Reason").value == "out_of_scope"
+    widgets = (*at.text_area, *at.selectbox, *at.text_input, *at.button)
+    assert all(first not in (w.key or "") for w in widgets if not (w.key or "").startswith("recent-"))
     button(at, "Escalate ticket").click().run()
     store = store_of(ui_env)
     assert [e.note for e in store.list_escalations(second)] == [""] and store.list_escalations(first) == []
@@ -206,7 +210,7 @@ def test_a_new_ticket_resets_the_escalation_form(ui_env):
 def test_escalation_queue_claim_and_resolve(ui_env):
     at = signed_in("ana", ui_env)
     rid = draft(at, "Account", "Please close my company account and delete all invoices")
-    next(t for t in at.text_area if t.label == "Note for the team").input("wants account closure").run()
+    next(t for t in at.text_area if t.label == "Note for the team").input("wants account closure")
     button(at, "Escalate ticket").click().run()
     store = store_of(ui_env)
     [escalation] = store.list_escalations(rid)

@@ -200,12 +200,12 @@ with right:
         else:
             with st.popover(
                 "Escalate", icon=":material/support:", type="primary" if answer.decision == "escalate" else "secondary"
-            ):
+            ), st.form(f"escalate-{rid}", border=False):  # a form: typing the note does not rerun (and close) it
                 reason = st.selectbox(
                     "Reason", ESCALATION_REASONS, format_func=desk.ESCALATION_LABELS.get, key=f"esc-reason-{rid}"
                 )
                 note = st.text_area("Note for the team", height=80, key=f"esc-note-{rid}")
-                if st.button("Escalate ticket", type="primary", key=f"esc-go-{rid}"):
+                if st.form_submit_button("Escalate ticket", type="primary"):
                     with runtime.shown_errors("Escalating"):
                         desk.escalate(res, answer, user, reason, note)
                         st.rerun()

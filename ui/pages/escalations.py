@@ -13,7 +13,7 @@ res = runtime.resources()
 
 runtime.header("Escalations", "Tickets agents escalated: claim one, answer the customer, record the reply.")
 counts = esc.counts(res)
-if follow := st.session_state.pop("queue-follow", None):  # after a claim: show it where it went
+if follow := st.session_state.pop("queue-follow", None):  # after a claim or resolve: show it where it went
     st.session_state["queue-status"] = follow
 status = st.segmented_control(
     "Show", QUEUE_STATUSES, default="open", key="queue-status",
@@ -61,6 +61,7 @@ for e, answer in items:
                 if st.form_submit_button("Resolve", type="primary", icon=":material/task_alt:"):
                     with runtime.shown_errors("Resolving"):
                         esc.resolve(res, e.id, user, reply, in_scope)
+                        st.session_state["queue-follow"] = "resolved"
                         st.rerun()
         else:
             st.caption(f"Claimed by {render.md(e.claimed_by or '')}: they resolve it.")
