@@ -1,5 +1,6 @@
-"""Small browser-side pieces Streamlit has no widget for: a button that copies text to the clipboard, and
-the session cookie. Both are our own fixed code; the data they get is passed as JSON, never spliced into it.
+"""Small browser-side pieces Streamlit has no widget for: a button that copies text to the clipboard, a
+download that never becomes a server URL, and the session cookie. All are our own fixed code; the data they
+get is passed as JSON, never spliced into it.
 """
 
 from __future__ import annotations
@@ -69,6 +70,42 @@ def copy_button(label: str, text: str, *, key: str, on_click: Callable[[], None]
         on_clicked_change=on_click,
         width="content",
     )
+
+
+# The file is built in the browser from data that came over the signed-in session's websocket, so no
+# server URL serves it (st.download_button would put it under /media/<hash>, open to anyone with the link).
+_DOWNLOAD_JS = """
+export default function(component) {
+  const { data, parentElement } = component;
+  let button = parentElement.querySelector("button");
+  if (!button) {
+    button = document.createElement("button");
+    parentElement.appendChild(button);
+  }
+  button.textContent = data.label;
+  button.onclick = () => {
+    const url = URL.createObjectURL(new Blob([data.text], { type: data.mime }));
+    const link = document.createElement("a");
+    link.href = url;
+    link.download = data.filename;
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+  };
+}
+"""
+
+
+@functools.cache
+def _download_component():
+    return st.components.v2.component("deflect_download_button", css=_COPY_CSS, js=_DOWNLOAD_JS)
+
+
+def download_button(label: str, text: str, *, filename: str, mime: str, key: str) -> None:
+    """A download that only this signed-in tab receives (no /media URL on the server)."""
+    _download_component()(key=key, data={"label": label, "text": text, "filename": filename, "mime": mime},
+                          width="content")
 
 
 def _cookie_script(value: str, max_age: int) -> str:

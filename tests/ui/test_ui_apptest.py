@@ -116,6 +116,25 @@ def test_admins_may_open_the_evaluator_page(ui_env):
     assert not at.exception and texts(at, "title") == ["Evaluator"]
 
 
+def test_exports_reach_only_the_signed_in_tab_never_a_media_url(ui_env):
+    import json
+
+    from tests.ui.conftest import make_answer
+
+    store = store_of(ui_env)
+    store.record_interaction(make_answer("export-1"), "eva")
+    store.close()
+    at = signed_in("eva", ui_env)
+    at.switch_page("pages/evaluator.py").run()
+    button(at, "Prepare export").click().run()
+    assert not at.exception
+    assert not at.get("download_button")  # st.download_button would serve the file at /media/<hash> to anyone
+    [download] = [c for c in at.get("bidi_component") if "deflect_download_button" in c.proto.component_name]
+    data = json.loads(download.proto.json)  # goes over this session's websocket only
+    assert data["filename"] == "feedback.jsonl" and data["label"].startswith("Download ")
+    assert "export-1" in {json.loads(line)["request_id"] for line in data["text"].splitlines()}
+
+
 def test_a_demoted_admin_loses_the_admin_page_on_the_next_action(ui_env):
     store = store_of(ui_env)
     store.users.add("temp-admin", "admin", password="temp-pass-1", actor="test")

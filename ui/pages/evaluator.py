@@ -6,7 +6,7 @@ import streamlit as st
 
 from feedback.models import REASON_CODES
 from ui import evaluator as ev
-from ui import render, runtime
+from ui import render, runtime, widgets
 
 user = runtime.require("dashboards")
 res = runtime.resources()
@@ -121,10 +121,7 @@ with export_tab:
             st.session_state["export"] = ev.export_jsonl(res, flt, user)
     if exported := st.session_state.get("export"):
         data, n = exported
-        st.download_button(
-            f"Download {n} items (JSONL)",
-            data,
-            file_name="feedback.jsonl",
-            mime="application/jsonl",
-            type="primary",
+        widgets.download_button(
+            f"Download {n} items (JSONL)", data.decode("utf-8"), filename="feedback.jsonl",
+            mime="application/jsonl", key="export-download",
         )
