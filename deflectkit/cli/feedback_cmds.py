@@ -189,7 +189,7 @@ def replay(
     limit: Annotated[int | None, typer.Option("--limit", help="Replay at most N interactions (newest).")] = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Re-run recorded tickets through the current pipeline: fixed / still wrong / regressed / unchanged."""
+    """Re-run recorded tickets through the current pipeline: fixed / still wrong / regressed / unchanged / unrated."""
     from feedback.replay import replay as run_replay
 
     flt = build_filter(thumbs, edited, escalated, reason, since, until, index_version, provider)

@@ -103,7 +103,7 @@ def ui(
         bool, typer.Option("--dry-run", help="Print the command instead of running it.")
     ] = False,
 ) -> None:
-    """Open the web app: agent desk, admin (ingest, versions, flags) and evaluator (dashboards, replay)."""
+    """Open the web app: agent desk, escalation queue, admin (ingest, versions, flags, users) and evaluator."""
     from ui.services import make_settings
 
     settings = make_settings()
