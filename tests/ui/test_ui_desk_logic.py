@@ -146,3 +146,16 @@ def test_meta_line_says_when_and_why_the_draft_fell_back():
     failed = plain.model_copy(update={"provider": "extractive", "fallbacks": ["openai: failed (ConnectError)"]})
     line = desk.meta_line(failed, 1.25)
     assert "drafted in 1.2 s" in line and "fallback: openai: failed (ConnectError)" in line
+
+
+@pytest.mark.integration
+def test_help_center_search_from_the_desk_respects_disabled_sources(resources):
+    hits = desk.search_help_center(resources, "card refund days")
+    assert hits and hits[0].doc_id == "billing/refunds.md"
+    try:
+        resources.store.flags.set("disabled_sources", ["billing/"], actor="test")
+        assert all(not h.doc_id.startswith("billing/") for h in desk.search_help_center(resources, "card refund days"))
+    finally:
+        resources.store.flags.set("disabled_sources", [], actor="test")
+    with pytest.raises(UiError, match="Type a few words"):
+        desk.search_help_center(resources, "  ")
