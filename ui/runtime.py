@@ -32,7 +32,7 @@ h1 { font-size: 2rem !important; padding: 0 !important; }
   text-align: center; vertical-align: .12em; cursor: pointer; border: 1px solid #bfd4fb; line-height: 1.5; }
 .dk-cite:focus, .dk-cite:hover { outline: 2px solid #2563eb; outline-offset: 1px; }
 .dk-cite-missing { background: #fde2e2; color: #b91c1c; border-color: #f8b4b4; cursor: help; }
-.dk-card { display: none; position: absolute; z-index: 1000; left: 0; top: 1.7em; width: min(34rem, 80vw);
+.dk-card { display: none; position: absolute; z-index: 1000; right: -.5rem; top: 1.7em; width: min(34rem, 80vw);
   max-height: 24rem; overflow: auto; padding: .7rem .85rem; background: #fff; color: #1f2937; text-align: left;
   font-size: .9rem; font-weight: 400; line-height: 1.5; border: 1px solid #cbd5e1; border-radius: .5rem;
   box-shadow: 0 8px 24px rgba(15, 23, 42, .18); cursor: auto; }
