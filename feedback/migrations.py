@@ -83,10 +83,23 @@ def m003_interaction_outcomes(db: sqlite_utils.Database) -> None:
         FROM interactions i""")
 
 
+def m004_api_keys(db: sqlite_utils.Database) -> None:
+    # API keys (hashed) and per-key rate windows, beside the audit log that records each key's use;
+    # self-service asks and whether the customer said the answer resolved it (the deflection rate).
+    db["api_keys"].create({"name": str, "key_id": str, "key_hash": str, "scopes": str, "created_at": str,
+                           "created_by": str, "revoked_at": str, "last_used_at": str}, pk="name")
+    db["api_keys"].create_index(["key_id"], unique=True)
+    db["api_rate"].create({"name": str, "window": int, "count": int}, pk=("name", "window"))
+    db["selfservice"].create({"request_id": str, "asked_at": str, "channel": str, "answered": int,
+                              "index_version": int, "resolved": int, "resolved_at": str}, pk="request_id")
+    db["selfservice"].create_index(["asked_at"])
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     m001_create_tables,
     m002_audit_append_only,
     m003_interaction_outcomes,
+    m004_api_keys,
 ]
 
 

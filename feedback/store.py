@@ -24,6 +24,7 @@ from feedback import dashboard, retention
 from feedback.audit import AuditLog
 from feedback.errors import FeedbackError, UnknownInteraction
 from feedback.flags import FlagStore
+from feedback.keys import ApiKeyStore
 from feedback.migrations import migrate
 from feedback.models import (
     DashboardRow,
@@ -49,6 +50,7 @@ from feedback.queries import (
     row_to_interaction,
     unified_diff,
 )
+from feedback.selfservice import SelfServiceStore
 from feedback.users import UserStore
 from feedback.webhook import WebhookConfig, post_json
 
@@ -79,6 +81,8 @@ class FeedbackStore:
         self.audit = AuditLog(self._conns, clock)
         self.flags = FlagStore(self._conns, self.audit, clock)
         self.users = UserStore(self._conns, self.audit, clock, hasher)
+        self.keys = ApiKeyStore(self._conns, self.audit, clock)
+        self.selfservice = SelfServiceStore(self._conns, self.audit, clock)
 
     @classmethod
     def from_settings(cls, settings: Any, **kwargs: Any) -> FeedbackStore:
