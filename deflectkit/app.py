@@ -159,6 +159,12 @@ class Services:
 
         return build_generator(cfg, provider, flags=self.generation_flags)
 
+    def breaker_states(self) -> dict[str, str]:
+        """Circuit-breaker state per LLM provider of every generator built so far (closed, open, half-open)."""
+        with self._lock:
+            generators = [a.generator for a in self._assistants.values() if a.generator is not None]
+        return {name: state for g in generators for name, state in g.status().items()}
+
     def request_options(self, provider: str | None = None, filters=None):
         """(filters, provider) for one request from the live flags; see `request_options`."""
         filters, provider = request_options(self.live_flags(), provider, filters)

@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from deflectkit.core.config.api import ApiSettings
 from deflectkit.core.config.assistant import AssistantSettings
 from deflectkit.core.config.evals import EvalSettings
 from deflectkit.core.config.feedback import FeedbackSettings
@@ -22,7 +23,8 @@ from deflectkit.core.errors import ConfigError
 DEFAULT_INCLUDE = ["**/*.md", "**/*.markdown", "**/*.html", "**/*.htm", "**/*.txt", "**/*.pdf", "**/*.json", "**/*.jsonl"]
 
 
-class Settings(AssistantSettings, ProviderSettings, FeedbackSettings, EvalSettings, UiSettings, BaseSettings):
+class Settings(AssistantSettings, ProviderSettings, FeedbackSettings, EvalSettings, UiSettings, ApiSettings,
+               BaseSettings):
     """Every setting of the app. Each area declares its fields in its own `settings.py` mixin;
     this class composes them so there is still one object and one env prefix."""
 
