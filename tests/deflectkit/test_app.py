@@ -77,7 +77,7 @@ def test_every_documented_setting_is_a_field_that_code_reads():
     assert unknown == set(), f"README names settings that do not exist: {sorted(unknown)}"
     config_dir = REPO / "deflectkit" / "core" / "config"
     code = "\n".join(p.read_text() for top in ("assistant", "retrieval", "ingest", "feedback", "evals", "ui",
-                                               "deflectkit")
+                                               "integrations", "deflectkit")
                      for p in (REPO / top).rglob("*.py")
                      if config_dir not in p.parents and p.name != "docs.py")
     unread = sorted(v for v in documented
@@ -86,4 +86,4 @@ def test_every_documented_setting_is_a_field_that_code_reads():
 
 
 # Read through a Settings property (feedback_db -> feedback_db_path), not by name.
-_READ_VIA_PROPERTY = {"feedback_db"}
+_READ_VIA_PROPERTY = {"feedback_db", "helpdesk_db"}

@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from deflectkit.core.config.assistant import AssistantSettings
 from deflectkit.core.config.evals import EvalSettings
 from deflectkit.core.config.feedback import FeedbackSettings
+from deflectkit.core.config.integrations import IntegrationSettings
 from deflectkit.core.config.providers import ProviderSettings
 from deflectkit.core.config.ui import UiSettings
 from deflectkit.core.errors import ConfigError
@@ -22,7 +23,8 @@ from deflectkit.core.errors import ConfigError
 DEFAULT_INCLUDE = ["**/*.md", "**/*.markdown", "**/*.html", "**/*.htm", "**/*.txt", "**/*.pdf", "**/*.json", "**/*.jsonl"]
 
 
-class Settings(AssistantSettings, ProviderSettings, FeedbackSettings, EvalSettings, UiSettings, BaseSettings):
+class Settings(AssistantSettings, ProviderSettings, FeedbackSettings, EvalSettings, UiSettings, IntegrationSettings,
+               BaseSettings):
     """Every setting of the app. Each area declares its fields in its own `settings.py` mixin;
     this class composes them so there is still one object and one env prefix."""
 
