@@ -1,7 +1,7 @@
 """One help-desk event -> at most one internal note; and the outbox replay.
 
     outcome = handle_event(services, adapter, store, event)   # what the webhook route runs
-    report = replay_outbox(adapter, store)                     # `deflect helpdesk replay`
+    report = replay_outbox(adapters, store)                    # `deflect helpdesk replay`
 
 The ticket's subject and body are redacted (services.redactor) before anything sees them, so no PII from
 the ticket reaches the SQLite files, the logs, the traces or the note (the assistant drafts from the

@@ -84,9 +84,6 @@ class ZendeskAdapter(HelpDeskAdapter):
     name = "zendesk"
     config: ZendeskConfig
 
-    def __init__(self, config: ZendeskConfig, client: httpx.Client | None = None):
-        super().__init__(config, client)
-
     @classmethod
     def from_settings(cls, settings: Any, client: httpx.Client | None = None) -> ZendeskAdapter:
         return cls(ZendeskConfig.from_settings(settings), client)

@@ -4,9 +4,10 @@ Mount with `app.include_router(router)`. The app provides `app.state.ctx.service
 and `app.state.ctx.settings`; the adapter and the help-desk store are built from those settings on the
 first delivery and kept on `app.state.zendesk`.
 
-The route answers as soon as the delivery is verified and claimed (Zendesk gives a webhook about ten
-seconds; a draft can take longer): 202 'accepted' while the note is drafted and posted in the background,
-200 'duplicate' for a redelivery, 200 'ignored' for events we do not draft for. A bad or stale signature
+The route answers as soon as the delivery is verified (Zendesk gives a webhook about ten seconds; a
+draft can take longer): 202 'accepted' while handle_event drafts and posts the note in the background
+(its atomic claim settles deliveries that race each other), 200 'duplicate' for a redelivery of an event
+already claimed, 200 'ignored' for events we do not draft for. A bad or stale signature
 is 401, a body that is not a ticket event 422, a missing setting 503 naming the variable to set.
 """
 
