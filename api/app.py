@@ -25,6 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.errors import body, status_of
 from api.jobs import JobRunner
 from api.metrics import ApiMetrics
+from api.models import ERROR_RESPONSES
 from api.state import ApiState
 from deflectkit.app import Services
 from deflectkit.core.config import Settings
@@ -107,6 +108,7 @@ def create_app(services: Services | None = None, settings: Settings | None = Non
     """The API app; `services` is the composition root (tests pass one with ready parts)."""
     from api.routes import router
     from api.selfservice import router as selfservice_router
+    from integrations.zendesk.routes import router as zendesk_router
 
     services = services or Services(settings)
     settings = services.settings
@@ -166,9 +168,13 @@ def create_app(services: Services | None = None, settings: Settings | None = Non
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        message = {404: "No such route: see /docs for the API's routes.",
-                   405: "This route does not take that method: see /docs."}.get(exc.status_code, str(exc.detail))
+        code = {401: "unauthorized", 404: "not_found", 405: "method_not_allowed", 422: "invalid_request",
+                503: "unavailable"}.get(exc.status_code, "http_error")
+        generic = {404: "No such route: see /docs for the API's routes.",
+                   405: "This route does not take that method: see /docs."}
+        # Starlette's own 404/405 carry only the status phrase; a route's HTTPException says more.
+        message = generic.get(exc.status_code, "") if exc.detail in ("Not Found", "Method Not Allowed") else ""
+        message = message or str(exc.detail)
         return error(request, exc.status_code, code, message, getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)
@@ -179,6 +185,8 @@ def create_app(services: Services | None = None, settings: Settings | None = Non
 
     app.include_router(router)
     app.include_router(selfservice_router)
+    # Authenticated by the help desk's signature, not an API key.
+    app.include_router(zendesk_router, responses=ERROR_RESPONSES)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
 

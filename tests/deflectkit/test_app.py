@@ -87,4 +87,4 @@ def test_every_documented_setting_is_a_field_that_code_reads():
 
 
 # Read through a Settings property (feedback_db -> feedback_db_path), not by name.
-_READ_VIA_PROPERTY = {"feedback_db"}
+_READ_VIA_PROPERTY = {"feedback_db", "helpdesk_db"}
