@@ -83,10 +83,19 @@ def m003_interaction_outcomes(db: sqlite_utils.Database) -> None:
         FROM interactions i""")
 
 
+def m004_ticket_opened_and_customer_resolved(db: sqlite_utils.Database) -> None:
+    # opened_at: when the ticket was opened (help desk or desk), so handle time = open -> reply sent.
+    # customer_resolved: the customer's "did this answer your question?" on a self-service answer
+    # (1 yes, 0 no, NULL not asked). interaction_outcomes selects i.*, so it shows both columns as is.
+    db.execute("ALTER TABLE interactions ADD COLUMN opened_at TEXT")
+    db.execute("ALTER TABLE interactions ADD COLUMN customer_resolved INTEGER")
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     m001_create_tables,
     m002_audit_append_only,
     m003_interaction_outcomes,
+    m004_ticket_opened_and_customer_resolved,
 ]
 
 

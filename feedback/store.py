@@ -39,14 +39,17 @@ from feedback.models import (
     RetentionReport,
     SentDraft,
     Thumbs,
+    TicketRecord,
 )
 from feedback.queries import (
+    RECORD_COLUMNS,
     STATS_COLUMNS,
     cited_docs,
     filter_sql,
     latency_of,
     page_sql,
     row_to_interaction,
+    row_to_record,
     unified_diff,
 )
 from feedback.users import UserStore
@@ -57,6 +60,12 @@ T = TypeVar("T")
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def _iso_utc(at: datetime | None) -> str | None:
+    if at is None:
+        return None
+    return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(UTC).isoformat()
 
 
 def _checked(kind: Any, value: T, what: str) -> T:
@@ -95,9 +104,12 @@ class FeedbackStore:
         return self._clock().isoformat()
 
     # --- writes ------------------------------------------------------------------------------
-    def record_interaction(self, answer: Answer, user: str) -> Interaction:
-        """Store an answer with its versions. Recording the same request_id again keeps the first one."""
-        row = {"request_id": answer.request_id, "user": user, "created_at": self._now(), "decision": answer.decision,
+    def record_interaction(self, answer: Answer, user: str, opened_at: datetime | None = None) -> Interaction:
+        """Store an answer with its versions. Recording the same request_id again keeps the first one.
+
+        `opened_at`: when the ticket was opened (the help desk's created time, or when the agent opened
+        it in the desk); handle time in the ROI readout runs from it to the reply sent."""
+        row = {"opened_at": _iso_utc(opened_at), "request_id": answer.request_id, "user": user, "created_at": self._now(), "decision": answer.decision,
                "confidence": answer.confidence, "confidence_label": answer.confidence_label,
                "index_version": answer.index_version, "provider": answer.provider, "model": answer.model,
                "prompt_version": answer.prompt_version, "calibration_version": answer.calibration_version,
@@ -107,6 +119,16 @@ class FeedbackStore:
                "redacted_at": None}
         self._conns.write(lambda db: db["interactions"].insert(row, ignore=True))
         return self.get_interaction(answer.request_id)
+
+    def record_customer_resolution(self, request_id: str, resolved: bool) -> None:
+        """The customer's answer to "did this answer your question?" on a self-service reply (latest wins)."""
+
+        def write(db) -> None:
+            self._draft(db, request_id)  # the interaction must exist
+            db.execute("UPDATE interactions SET customer_resolved = ? WHERE request_id = ?",
+                       [int(resolved), request_id])
+
+        self._conns.write(write)
 
     def record_feedback(self, request_id: str, user: str, thumbs: Thumbs, reason: ReasonCode | None = None,
                         comment: str = "", out_of_scope: bool = False) -> Feedback:
@@ -239,6 +261,13 @@ class FeedbackStore:
     def count_interactions(self, filter: FeedbackFilter | None = None) -> int:
         where, params = filter_sql(filter)
         return self._conns.read(f"SELECT COUNT(*) FROM interaction_outcomes{where}", params)[0][0]
+
+    def ticket_records(self, filter: FeedbackFilter | None = None) -> list[TicketRecord]:
+        """Per interaction what the ROI readout and the SLOs read (no ticket text), oldest first."""
+        where, params = filter_sql(filter)
+        rows = self._conns.query(f"SELECT {RECORD_COLUMNS} FROM interaction_outcomes o{where} "
+                                 "ORDER BY created_at, request_id", params)
+        return [row_to_record(r) for r in rows]
 
     def list_feedback(self, request_id: str | None = None) -> list[Feedback]:
         return [Feedback(**r) for r in self._rows("feedback", request_id)]
