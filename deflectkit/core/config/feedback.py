@@ -32,6 +32,10 @@ class FeedbackSettings(DataDir):
         None, description="Header from the proxy carrying the role (agent, admin or evaluator); optional.")
     trusted_default_role: Role = Field(
         "agent", description="Role of a proxy-authenticated user with no role header and no local account.")
+    # --- reports
+    agent_cost_per_minute: float = Field(
+        0.5, ge=0, description="Loaded cost of one agent minute, in the currency of the LLM prices: the ROI "
+                               "readout's cost per resolution adds handle time at this rate to the LLM cost.")
 
     @property
     def feedback_db_path(self) -> Path:
