@@ -1,0 +1,67 @@
+"""`deflect report roi|gaps|owners|slo`: what the pilot achieved, what the help center lacks, who owns
+the articles agents rejected, and how much of each SLO's error budget is left."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from deflectkit.cli.common import console, print_json, services
+
+app = typer.Typer(help="Executive readouts: ROI before/after, content gaps, owner inbox, SLOs.",
+                  no_args_is_help=True)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
+DAY = ["%Y-%m-%d"]
+
+
+def _day(value: datetime | None) -> date | None:
+    return value.date() if value else None
+
+
+@app.command("roi")
+def roi(
+    start: Annotated[datetime, typer.Option("--from", formats=DAY, help="First day of the pilot (UTC).")],
+    end: Annotated[datetime, typer.Option("--to", formats=DAY, help="Last day of the pilot (UTC, inclusive).")],
+    baseline_csv: Annotated[Path | None, typer.Option(
+        "--baseline-csv", help="Pre-pilot tickets: ticket_id, opened_at, escalated, and optionally handle_time_s, "
+                               "first_contact_resolution, deflected, agent (README 'Reports').")] = None,
+    baseline_from: Annotated[datetime | None, typer.Option(
+        "--baseline-from", formats=DAY, help="Or a baseline period of the feedback store: its first day.")] = None,
+    baseline_to: Annotated[datetime | None, typer.Option(
+        "--baseline-to", formats=DAY, help="The baseline period's last day (inclusive).")] = None,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write the HTML readout here.")] = None,
+    title: Annotated[str | None, typer.Option("--title", help="Heading of the HTML readout.")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Before/after readout of a pilot with 95% intervals; -o writes a self-contained HTML page."""
+    from feedback.roi import RoiConfig, readout_from_store
+
+    if (baseline_from is None) != (baseline_to is None):
+        raise typer.BadParameter("Give both --baseline-from and --baseline-to, or use --baseline-csv.")
+    svc = services()
+    period = (_day(baseline_from), _day(baseline_to)) if baseline_from else None
+    readout = readout_from_store(svc.feedback, start.date(), end.date(), RoiConfig.from_settings(svc.settings),
+                                 baseline_csv=baseline_csv, baseline_period=period)
+    if output is not None:
+        from evals.roi_report import write_roi
+
+        write_roi(readout, output, title)
+    if json_out:
+        print_json(readout.model_dump(mode="json"))
+        return
+    from evals.roi_report import fmt_delta, fmt_value
+
+    t = Table("figure", "baseline", "pilot", "change [95% interval]", "verdict")
+    for m in readout.metrics:
+        t.add_row(m.label, fmt_value(m.before.value if m.before else None, m.unit),
+                  fmt_value(m.after.value if m.after else None, m.unit), fmt_delta(m.delta, m.unit), m.verdict)
+    console.print(f"{readout.tickets} pilot tickets, {readout.active_agents} agents; baseline: "
+                  f"{readout.baseline.source} ({readout.baseline.tickets} tickets)")
+    console.print(t)
+    if output is not None:
+        console.print(f"Wrote {output}")
