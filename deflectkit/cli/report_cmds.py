@@ -65,3 +65,29 @@ def roi(
     console.print(t)
     if output is not None:
         console.print(f"Wrote {output}")
+
+
+@app.command("slo")
+def slo(json_out: JsonOpt = False) -> None:
+    """Error budget left and burn rates (1 h, 24 h) of the draft latency, availability and precision SLOs."""
+    from feedback.slo import SloConfig, slos_from_store
+
+    svc = services()
+    statuses = slos_from_store(svc.feedback, SloConfig.from_settings(svc.settings))
+    if json_out:
+        print_json([s.model_dump(mode="json") for s in statuses])
+        return
+
+    def pct(v: float | None) -> str:
+        return "–" if v is None else f"{v:.1%}"
+
+    def rate(v: float | None) -> str:
+        return "–" if v is None else f"{v:.2f}"
+
+    t = Table("SLO", "objective", "events", "good", "budget left", "burn 1 h", "burn 24 h", "fast burn")
+    for s in statuses:
+        t.add_row(s.name.replace("_", " "), pct(s.objective), str(s.events), pct(s.good_share),
+                  pct(s.error_budget_left), rate(s.burn_rate_1h), rate(s.burn_rate_24h), "YES" if s.fast_burn else "")
+    console.print(t)
+    if not statuses[1].events:
+        console.print("No request outcomes recorded: availability is measured where requests are served (the API).")

@@ -76,3 +76,14 @@ def test_roi_refuses_what_it_cannot_compare(data, args, says):
 def test_roi_needs_both_baseline_days(data):
     res = run("roi", "--from", "2025-03-03", "--to", "2025-03-16", "--baseline-from", "2025-01-01")
     assert res.exit_code == 2 and "--baseline-to" in res.output
+
+
+def test_slo_table_and_json(data):
+    res = run("slo", "--json")
+    assert res.exit_code == 0, res.output
+    names = [s["name"] for s in json.loads(res.stdout)]
+    assert names == ["draft_latency", "availability", "answer_precision"]
+    # The seeded drafts are from 2025: outside today's 28-day window, so no events and no budget spent.
+    assert all(s["events"] == 0 and s["error_budget_left"] is None for s in json.loads(res.stdout))
+    res = run("slo")
+    assert res.exit_code == 0 and "availability" in res.stdout and "No request outcomes" in res.stdout
