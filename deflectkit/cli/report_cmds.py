@@ -67,6 +67,45 @@ def roi(
         console.print(f"Wrote {output}")
 
 
+@app.command("gaps")
+def gaps(
+    start: Annotated[datetime | None, typer.Option("--from", formats=DAY, help="First day (UTC).")] = None,
+    end: Annotated[datetime | None, typer.Option("--to", formats=DAY, help="Last day (UTC, inclusive).")] = None,
+    clusters: Annotated[int | None, typer.Option("--clusters", min=1, help="Number of topics; default: "
+                                                 "chosen by silhouette (2 to 8).")] = None,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write the HTML report here.")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Content gaps: escalated-as-not-covered, low-confidence, outdated and heavily edited tickets by topic."""
+    from feedback.errors import ReportError
+    from feedback.gaps import gap_report_for
+
+    if start and end and start > end:
+        raise ReportError(f"--from {start:%Y-%m-%d} is after --to {end:%Y-%m-%d}; swap them.")
+    report = gap_report_for(services(), _day(start), _day(end), clusters)
+    if output is not None:
+        from evals.gaps_report import write_gaps
+
+        write_gaps(report, output)
+    if json_out:
+        print_json(report.model_dump(mode="json"))
+        return
+    from evals.gaps_report import TREND_ARROWS, period_text, signal_text
+
+    console.print(f"{report.candidates} of {report.interactions} interactions point at content gaps "
+                  f"({period_text(report)}), in {len(report.clusters)} topics.")
+    for i, c in enumerate(report.clusters, 1):
+        console.print(f"\n[bold]{i}. {c.topic}[/bold] · {c.count} tickets · {TREND_ARROWS[c.trend]} · "
+                      f"{signal_text(c.signals)}", highlight=False)
+        for a in c.failed_asks[:3]:
+            console.print(f"   asks: {a}", highlight=False, markup=False)
+        if c.nearest_articles:
+            console.print("   nearest: " + "; ".join(a.title for a in c.nearest_articles), highlight=False,
+                          markup=False)
+    if output is not None:
+        console.print(f"\nWrote {output}")
+
+
 @app.command("slo")
 def slo(json_out: JsonOpt = False) -> None:
     """Error budget left and burn rates (1 h, 24 h) of the draft latency, availability and precision SLOs."""

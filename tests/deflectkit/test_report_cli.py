@@ -87,3 +87,48 @@ def test_slo_table_and_json(data):
     assert all(s["events"] == 0 and s["error_budget_left"] is None for s in json.loads(res.stdout))
     res = run("slo")
     assert res.exit_code == 0 and "availability" in res.stdout and "No request outcomes" in res.stdout
+
+
+@pytest.fixture
+def gap_data(tmp_path, monkeypatch, embedder):
+    """Twelve escalations on three topics the tiny help center does not cover, recorded in a real store."""
+    import retrieval.embedder as emb
+    from deflectkit.app import Services
+    from deflectkit.core.config import Settings
+    from tests.conftest import TINY_KB, write_kb
+    from tests.feedback.conftest import make_answer
+    from tests.feedback.test_gaps import BANK, EXPORT, MOBILE
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DEFLECT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("DEFLECT_REDACT_PII", "false")  # Presidio is covered by tests/feedback/test_gaps.py
+    monkeypatch.setattr(emb, "_embedder", lambda *a: embedder)
+    svc = Services(Settings(_env_file=None, data_dir=tmp_path / "data"), embedder=embedder)
+    svc.ingest([write_kb(tmp_path / "kb", TINY_KB)])
+    store = FeedbackStore(tmp_path / "data" / "feedback.db", clock=Clock())
+    for name, texts in (("export", EXPORT), ("bank", BANK), ("mobile", MOBILE)):
+        for i, text in enumerate(texts):
+            store.record_interaction(make_answer(f"{name}{i}", ticket=text), "ana")
+            store.record_escalation(f"{name}{i}", "ana", "out_of_scope")
+    store.close()
+    return tmp_path
+
+
+@pytest.mark.slow  # ingest and clustering with the embedding model: about 5 s
+def test_gaps_json_and_html(gap_data):
+    out = gap_data / "gaps.html"
+    res = run("gaps", "--from", "2025-03-01", "--to", "2025-03-31", "--json", "-o", out)
+    assert res.exit_code == 0, res.output
+    r = json.loads(res.stdout)
+    assert r["candidates"] == 12 and [c["count"] for c in r["clusters"]] == [4, 4, 4]
+    assert all(c["signals"] == {"not_covered": 4} and len(c["nearest_articles"]) == 3 for c in r["clusters"])
+    page = out.read_text(encoding="utf-8")
+    assert page.count("<h2>") == 3 and page.count("<blockquote>") == 9 and "escalated: not covered 4" in page
+    res = run("gaps", "--clusters", "2")
+    assert res.exit_code == 0 and "12 of 12 interactions point at content gaps" in res.stdout
+    assert "1. " in res.stdout and "2. " in res.stdout and "3. " not in res.stdout
+
+
+def test_gaps_refuses_a_reversed_period(data):
+    res = run("gaps", "--from", "2025-03-16", "--to", "2025-03-03")
+    assert isinstance(res.exception, ReportError) and "swap them" in str(res.exception)

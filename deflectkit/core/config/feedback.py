@@ -32,10 +32,13 @@ class FeedbackSettings(DataDir):
         None, description="Header from the proxy carrying the role (agent, admin or evaluator); optional.")
     trusted_default_role: Role = Field(
         "agent", description="Role of a proxy-authenticated user with no role header and no local account.")
-    # --- reports and SLOs
+    # --- reports (ROI readout, content gaps) and SLOs
     agent_cost_per_minute: float = Field(
         0.5, ge=0, description="Loaded cost of one agent minute, in the currency of the LLM prices: the ROI "
                                "readout's cost per resolution adds handle time at this rate to the LLM cost.")
+    gap_edit_share: float = Field(
+        0.5, gt=0, le=1, description="A sent draft counts as heavily edited in the content-gap report when at "
+                                     "least this share of its text changed.")
     slo_draft_latency_s: float = Field(
         10.0, gt=0, description="Latency SLO: 95% of drafts take at most this many seconds (draft p95).")
     slo_availability: float = Field(
