@@ -106,6 +106,31 @@ def gaps(
         console.print(f"\nWrote {output}")
 
 
+@app.command("owners")
+def owners(
+    owner: Annotated[str | None, typer.Option("--owner", help="Only this owner's inbox.")] = None,
+    start: Annotated[datetime | None, typer.Option("--from", formats=DAY, help="First day (UTC).")] = None,
+    end: Annotated[datetime | None, typer.Option("--to", formats=DAY, help="Last day (UTC, inclusive).")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Owner inbox: thumbs-down and outdated-source drafts, listed for the owner of each cited article."""
+    from feedback.owners import owner_inbox_for
+
+    boxes = owner_inbox_for(services(), _day(start), _day(end), owner)
+    if json_out:
+        print_json([b.model_dump(mode="json") for b in boxes])
+        return
+    if not boxes:
+        console.print("Nothing to review: no cited article was voted down or flagged outdated.")
+    for b in boxes:
+        console.print(f"[bold]{b.owner}[/bold]: {len(b.items)} items, {b.outdated} outdated source", highlight=False)
+        t = Table("day", "article", "vote", "reason", "agent", "comment", "request")
+        for i in b.items:
+            t.add_row(f"{i.created_at:%Y-%m-%d}", i.title, i.thumbs or "", i.reason or "", i.agent, i.comment,
+                      i.request_id)
+        console.print(t)
+
+
 @app.command("slo")
 def slo(json_out: JsonOpt = False) -> None:
     """Error budget left and burn rates (1 h, 24 h) of the draft latency, availability and precision SLOs."""

@@ -132,3 +132,38 @@ def test_gaps_json_and_html(gap_data):
 def test_gaps_refuses_a_reversed_period(data):
     res = run("gaps", "--from", "2025-03-16", "--to", "2025-03-03")
     assert isinstance(res.exception, ReportError) and "swap them" in str(res.exception)
+
+
+@pytest.mark.slow  # ingest and Presidio: about 15 s
+def test_owner_inbox_from_front_matter_owners(tmp_path, monkeypatch, embedder):
+    import retrieval.embedder as emb
+    from deflectkit.app import Services
+    from deflectkit.core.config import Settings
+    from tests.conftest import TINY_KB, write_kb
+    from tests.feedback.conftest import make_answer
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DEFLECT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setattr(emb, "_embedder", lambda *a: embedder)
+    kb = dict(TINY_KB)
+    kb["billing/refunds.md"] = "---\nowner: billing-docs\n---\n" + kb["billing/refunds.md"].strip()
+    Services(Settings(_env_file=None, data_dir=tmp_path / "data"), embedder=embedder).ingest(
+        [write_kb(tmp_path / "kb", kb)])
+    store = FeedbackStore(tmp_path / "data" / "feedback.db", clock=Clock())
+    store.record_interaction(make_answer("r1", ("billing/refunds.md", "account/password.md")), "ana")
+    store.record_feedback("r1", "ana", "down", reason="outdated_source",
+                          comment="Customer jane.doe@example.com says refunds take 3 days now")
+    store.record_interaction(make_answer("r2", ("billing/refunds.md",)), "bo")
+    store.record_feedback("r2", "bo", "up")
+    store.close()
+    res = run("owners", "--json")
+    assert res.exit_code == 0, res.output
+    boxes = json.loads(res.stdout)
+    assert [(b["owner"], b["articles"], b["outdated"]) for b in boxes] == [
+        ("billing-docs", {"billing/refunds.md": 1}, 1), ("(no owner)", {"account/password.md": 1}, 1)]
+    item = boxes[0]["items"][0]
+    assert item["title"] == "Refund a payment" and item["request_id"] == "r1"
+    assert item["comment"] == "Customer [EMAIL] says refunds take 3 days now"
+    res = run("owners", "--owner", "BILLING-DOCS")
+    assert res.exit_code == 0 and "billing-docs" in res.stdout and "(no owner)" not in res.stdout
+    assert "jane.doe" not in res.stdout
