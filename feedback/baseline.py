@@ -18,13 +18,14 @@ Booleans accept 1/0, true/false, yes/no. A bad row stops the import with its lin
 from __future__ import annotations
 
 import csv
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from feedback.errors import ReportError
 from feedback.models import TicketRecord
+from feedback.queries import as_utc
 
 REQUIRED = ("ticket_id", "opened_at", "escalated")
 OPTIONAL = ("handle_time_s", "first_contact_resolution", "deflected", "agent")
@@ -45,7 +46,7 @@ def _when(value: str) -> datetime:
         at = datetime.fromisoformat(value.strip())
     except ValueError:
         raise ValueError(f"opened_at must be an ISO 8601 date or date-time, got {value!r}") from None
-    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+    return as_utc(at)
 
 
 def _row(row: dict[str, str]) -> TicketRecord:

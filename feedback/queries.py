@@ -68,11 +68,13 @@ RECORD_COLUMNS = ("request_id, user, created_at, opened_at, decision, latency_s,
                   "UNION ALL SELECT x.created_at FROM escalations x WHERE x.request_id = o.request_id)) AS done_at")
 
 
+def as_utc(at: datetime) -> datetime:
+    """A naive time is taken as UTC (the store writes UTC); an aware one is converted to UTC."""
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+
+
 def _utc(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    at = datetime.fromisoformat(text)
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
+    return as_utc(datetime.fromisoformat(text)) if text else None
 
 
 def row_to_record(row: dict) -> TicketRecord:

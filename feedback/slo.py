@@ -24,6 +24,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from feedback.models import FeedbackFilter, TicketRecord
+from feedback.queries import as_utc
 
 SloName = Literal["draft_latency", "availability", "answer_precision"]
 HOUR, DAY = timedelta(hours=1), timedelta(days=1)
@@ -75,10 +76,6 @@ class SloStatus(BaseModel):
     p95_latency_s: float | None = Field(None, description="draft_latency only: the window's p95.")
 
 
-def _utc(at: datetime) -> datetime:
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
-
-
 def burn_rate(events: Sequence[Event], objective: float) -> float | None:
     """Bad share over the allowed bad share (1 - objective); None without events."""
     if not events:
@@ -94,10 +91,10 @@ def error_budget_left(events: Sequence[Event], objective: float) -> float | None
 
 
 def status(name: SloName, events: Sequence[Event], objective: float, now: datetime, cfg: SloConfig) -> SloStatus:
-    now = _utc(now)
-    window = [e for e in events if now - timedelta(days=cfg.window_days) < _utc(e.at) <= now]
-    last_hour = [e for e in window if _utc(e.at) > now - HOUR]
-    last_day = [e for e in window if _utc(e.at) > now - DAY]
+    now = as_utc(now)
+    window = [e for e in events if now - timedelta(days=cfg.window_days) < as_utc(e.at) <= now]
+    last_hour = [e for e in window if as_utc(e.at) > now - HOUR]
+    last_day = [e for e in window if as_utc(e.at) > now - DAY]
     bad = sum(not e.good for e in window)
     burn_1h = burn_rate(last_hour, objective)
     return SloStatus(name=name, objective=objective, events=len(window), bad=bad,
@@ -112,11 +109,12 @@ def slo_statuses(cfg: SloConfig, records: Sequence[TicketRecord], outcomes: Sequ
                  now: datetime) -> list[SloStatus]:
     """The three SLOs at `now`: draft latency and answer precision from the recorded drafts, availability
     from the request outcomes (no outcomes: no events, budget None)."""
+    now = as_utc(now)
     drafts = [r for r in records if r.latency_s is not None]
     latency = status("draft_latency", [Event(r.created_at, r.latency_s <= cfg.draft_latency_s) for r in drafts],
                      cfg.latency_objective, now, cfg)
-    since = _utc(now) - timedelta(days=cfg.window_days)
-    recent = [r.latency_s for r in drafts if since < _utc(r.created_at) <= _utc(now)]
+    since = now - timedelta(days=cfg.window_days)
+    recent = [r.latency_s for r in drafts if since < as_utc(r.created_at) <= now]
     latency.p95_latency_s = float(np.percentile(recent, 95)) if recent else None
     availability = status("availability", [Event(o.at, bool(o.ok)) for o in outcomes], cfg.availability, now, cfg)
     precision = status("answer_precision", [Event(r.created_at, r.thumbs != "down") for r in records
@@ -127,6 +125,6 @@ def slo_statuses(cfg: SloConfig, records: Sequence[TicketRecord], outcomes: Sequ
 def slos_from_store(store, cfg: SloConfig, outcomes: Sequence[RequestOutcome] = (),
                     now: datetime | None = None) -> list[SloStatus]:
     """slo_statuses over the store's drafts of the SLO window (what the evaluator page and the CLI show)."""
-    now = _utc(now or datetime.now(UTC))
+    now = as_utc(now or datetime.now(UTC))
     records = store.ticket_records(FeedbackFilter(since=(now - timedelta(days=cfg.window_days)).date()))
     return slo_statuses(cfg, records, outcomes, now)

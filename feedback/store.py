@@ -44,6 +44,7 @@ from feedback.models import (
 from feedback.queries import (
     RECORD_COLUMNS,
     STATS_COLUMNS,
+    as_utc,
     cited_docs,
     filter_sql,
     latency_of,
@@ -60,12 +61,6 @@ T = TypeVar("T")
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def _iso_utc(at: datetime | None) -> str | None:
-    if at is None:
-        return None
-    return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(UTC).isoformat()
 
 
 def _checked(kind: Any, value: T, what: str) -> T:
@@ -109,14 +104,14 @@ class FeedbackStore:
 
         `opened_at`: when the ticket was opened (the help desk's created time, or when the agent opened
         it in the desk); handle time in the ROI readout runs from it to the reply sent."""
-        row = {"opened_at": _iso_utc(opened_at), "request_id": answer.request_id, "user": user, "created_at": self._now(), "decision": answer.decision,
+        row = {"request_id": answer.request_id, "user": user, "created_at": self._now(), "decision": answer.decision,
                "confidence": answer.confidence, "confidence_label": answer.confidence_label,
                "index_version": answer.index_version, "provider": answer.provider, "model": answer.model,
                "prompt_version": answer.prompt_version, "calibration_version": answer.calibration_version,
                "latency_s": latency_of(answer.timings), "cost": answer.cost, "tokens_in": answer.tokens_in,
                "tokens_out": answer.tokens_out, "ticket": answer.ticket, "draft": answer.draft,
                "cited_doc_ids": json.dumps(cited_docs(answer)), "answer_json": answer.model_dump_json(),
-               "redacted_at": None}
+               "redacted_at": None, "opened_at": as_utc(opened_at).isoformat() if opened_at else None}
         self._conns.write(lambda db: db["interactions"].insert(row, ignore=True))
         return self.get_interaction(answer.request_id)
 
