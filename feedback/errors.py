@@ -1,6 +1,6 @@
 from deflectkit.core.errors import DeflectError, StoreBusy
 
-__all__ = ["FeedbackError", "FlagError", "StoreBusy", "UnknownInteraction", "UserError"]
+__all__ = ["FeedbackError", "FlagError", "ReportError", "StoreBusy", "UnknownInteraction", "UserError"]
 
 
 class FeedbackError(DeflectError):
@@ -20,3 +20,7 @@ class FlagError(FeedbackError):
 
 class UserError(FeedbackError):
     """A user could not be created or changed (exists already, bad name, bad role)."""
+
+
+class ReportError(FeedbackError):
+    """A report cannot be made from what was given (a bad baseline file, a period without tickets)."""

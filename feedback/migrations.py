@@ -85,14 +85,22 @@ def m003_interaction_outcomes(db: sqlite_utils.Database) -> None:
 
 def m004_api_keys(db: sqlite_utils.Database) -> None:
     # API keys (hashed) and per-key rate windows, beside the audit log that records each key's use;
-    # self-service asks and whether the customer said the answer resolved it (the deflection rate).
+    # self-service asks (the customer's 'did this help?' is interactions.customer_resolved, m005).
     db["api_keys"].create({"name": str, "key_id": str, "key_hash": str, "scopes": str, "created_at": str,
                            "created_by": str, "revoked_at": str, "last_used_at": str}, pk="name")
     db["api_keys"].create_index(["key_id"], unique=True)
     db["api_rate"].create({"name": str, "window": int, "count": int}, pk=("name", "window"))
     db["selfservice"].create({"request_id": str, "asked_at": str, "channel": str, "answered": int,
-                              "index_version": int, "resolved": int, "resolved_at": str}, pk="request_id")
+                              "index_version": int}, pk="request_id")
     db["selfservice"].create_index(["asked_at"])
+
+
+def m005_ticket_opened_and_customer_resolved(db: sqlite_utils.Database) -> None:
+    # opened_at: when the ticket was opened (help desk or desk), so handle time = open -> reply sent.
+    # customer_resolved: the customer's "did this answer your question?" on a self-service answer
+    # (1 yes, 0 no, NULL not asked). interaction_outcomes selects i.*, so it shows both columns as is.
+    db.execute("ALTER TABLE interactions ADD COLUMN opened_at TEXT")
+    db.execute("ALTER TABLE interactions ADD COLUMN customer_resolved INTEGER")
 
 
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
@@ -100,6 +108,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     m002_audit_append_only,
     m003_interaction_outcomes,
     m004_api_keys,
+    m005_ticket_opened_and_customer_resolved,
 ]
 
 

@@ -17,6 +17,7 @@ EscalationReason = Literal["out_of_scope", "account_specific", "bug_report", "po
 ESCALATION_REASONS: tuple[str, ...] = EscalationReason.__args__
 WebhookStatus = Literal["disabled", "pending", "delivered", "queued"]
 Outcome = Literal["escalated", "edited", "used_as_is", "unused"]
+Override = Literal["sent_despite_escalation", "escalated_despite_answer"]
 
 REDACTED = "[redacted]"
 
@@ -209,3 +210,24 @@ class DashboardRow(BaseModel):
     cost_total: float
     cost_per_answer: float | None
     cost_per_used_draft: float | None = Field(description="All cost divided by drafts sent (as-is or edited).")
+
+
+class TicketRecord(BaseModel):
+    """One ticket as the ROI readout and the SLOs see it, from the feedback store or a baseline CSV.
+
+    Fields the source cannot know are None (a pre-pilot CSV has no drafts, no votes)."""
+
+    ticket_id: str
+    created_at: datetime = Field(description="When it was drafted (store) or opened (baseline CSV), UTC.")
+    agent: str | None = None
+    handle_time_s: float | None = Field(None, ge=0, description="Ticket opened to reply sent (or handed off).")
+    first_contact_resolution: bool | None = None
+    escalated: bool = Field(False, description="Handed to another team by an agent.")
+    deflected: bool = Field(False, description="Resolved by self-service, or by a draft sent as-is.")
+    drafted: bool | None = Field(None, description="The assistant offered a sendable draft; None before the pilot.")
+    used: bool | None = Field(None, description="The agent sent the draft, edited or not; None before the pilot.")
+    llm_cost: float = 0.0
+    latency_s: float | None = Field(None, description="Seconds to draft.")
+    thumbs: Thumbs | None = None
+    reason: ReasonCode | None = None
+    override: Override | None = Field(None, description="The agent went against the assistant's decision.")

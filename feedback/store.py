@@ -40,14 +40,18 @@ from feedback.models import (
     RetentionReport,
     SentDraft,
     Thumbs,
+    TicketRecord,
 )
 from feedback.queries import (
+    RECORD_COLUMNS,
     STATS_COLUMNS,
+    as_utc,
     cited_docs,
     filter_sql,
     latency_of,
     page_sql,
     row_to_interaction,
+    row_to_record,
     unified_diff,
 )
 from feedback.selfservice import SelfServiceStore
@@ -99,8 +103,11 @@ class FeedbackStore:
         return self._clock().isoformat()
 
     # --- writes ------------------------------------------------------------------------------
-    def record_interaction(self, answer: Answer, user: str) -> Interaction:
-        """Store an answer with its versions. Recording the same request_id again keeps the first one."""
+    def record_interaction(self, answer: Answer, user: str, opened_at: datetime | None = None) -> Interaction:
+        """Store an answer with its versions. Recording the same request_id again keeps the first one.
+
+        `opened_at`: when the ticket was opened (the help desk's created time, or when the agent opened
+        it in the desk); handle time in the ROI readout runs from it to the reply sent."""
         row = {"request_id": answer.request_id, "user": user, "created_at": self._now(), "decision": answer.decision,
                "confidence": answer.confidence, "confidence_label": answer.confidence_label,
                "index_version": answer.index_version, "provider": answer.provider, "model": answer.model,
@@ -108,7 +115,7 @@ class FeedbackStore:
                "latency_s": latency_of(answer.timings), "cost": answer.cost, "tokens_in": answer.tokens_in,
                "tokens_out": answer.tokens_out, "ticket": answer.ticket, "draft": answer.draft,
                "cited_doc_ids": json.dumps(cited_docs(answer)), "answer_json": answer.model_dump_json(),
-               "redacted_at": None}
+               "redacted_at": None, "opened_at": as_utc(opened_at).isoformat() if opened_at else None}
         self._conns.write(lambda db: db["interactions"].insert(row, ignore=True))
         return self.get_interaction(answer.request_id)
 
@@ -243,6 +250,13 @@ class FeedbackStore:
     def count_interactions(self, filter: FeedbackFilter | None = None) -> int:
         where, params = filter_sql(filter)
         return self._conns.read(f"SELECT COUNT(*) FROM interaction_outcomes{where}", params)[0][0]
+
+    def ticket_records(self, filter: FeedbackFilter | None = None) -> list[TicketRecord]:
+        """Per interaction what the ROI readout and the SLOs read (no ticket text), oldest first."""
+        where, params = filter_sql(filter)
+        rows = self._conns.query(f"SELECT {RECORD_COLUMNS} FROM interaction_outcomes o{where} "
+                                 "ORDER BY created_at, request_id", params)
+        return [row_to_record(r) for r in rows]
 
     def list_feedback(self, request_id: str | None = None) -> list[Feedback]:
         return [Feedback(**r) for r in self._rows("feedback", request_id)]

@@ -9,6 +9,16 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 DocFormat = Literal["markdown", "html", "text", "pdf", "export"]
+# A document names its owner with a label `owner:NAME` (an export label, or front matter `owner: NAME`).
+OWNER_PREFIX = "owner:"
+
+
+def owner_of(labels: list[str]) -> str | None:
+    """The owner a document's labels name (the first `owner:` label), or None."""
+    for label in labels:
+        if label.lower().startswith(OWNER_PREFIX) and label[len(OWNER_PREFIX):].strip():
+            return label[len(OWNER_PREFIX):].strip()
+    return None
 
 
 def sha256(*parts: str) -> str:

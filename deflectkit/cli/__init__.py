@@ -14,6 +14,7 @@ from deflectkit.cli import (
     helpdesk_cmds,
     index_cmds,
     ingest_cmds,
+    report_cmds,
     ui_cmds,
 )
 from deflectkit.core.errors import DeflectError
@@ -40,6 +41,7 @@ app.add_typer(feedback_cmds.audit_app, name="audit")
 app.command("api")(api_cmds.api)
 app.add_typer(api_cmds.keys_app, name="keys")
 app.add_typer(helpdesk_cmds.app, name="helpdesk")
+app.add_typer(report_cmds.app, name="report")
 
 
 @app.callback()

@@ -32,6 +32,24 @@ class FeedbackSettings(DataDir):
         None, description="Header from the proxy carrying the role (agent, admin or evaluator); optional.")
     trusted_default_role: Role = Field(
         "agent", description="Role of a proxy-authenticated user with no role header and no local account.")
+    # --- reports (ROI readout, content gaps) and SLOs
+    agent_cost_per_minute: float = Field(
+        0.5, ge=0, description="Loaded cost of one agent minute, in the currency of the LLM prices: the ROI "
+                               "readout's cost per resolution adds handle time at this rate to the LLM cost.")
+    gap_edit_share: float = Field(
+        0.5, gt=0, le=1, description="A sent draft counts as heavily edited in the content-gap report when at "
+                                     "least this share of its text changed.")
+    slo_draft_latency_s: float = Field(
+        10.0, gt=0, description="Latency SLO: 95% of drafts take at most this many seconds (draft p95).")
+    slo_availability: float = Field(
+        0.995, gt=0, lt=1, description="Availability SLO: this share of API requests must not end in a 5xx.")
+    slo_thumbs_down_rate: float = Field(
+        0.1, gt=0, lt=1, description="Answer precision SLO (proxy): at most this share of rated drafts get a "
+                                     "thumbs down.")
+    slo_window_days: int = Field(28, ge=1, description="The SLO period whose error budget is spent, in days.")
+    slo_fast_burn: float = Field(
+        14.4, gt=1, description="A burn rate over the last hour at or above this is a fast burn (14.4 spends "
+                                "2% of a 30-day budget in one hour).")
 
     @property
     def feedback_db_path(self) -> Path:
