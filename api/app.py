@@ -138,8 +138,7 @@ def create_app(services: Services | None = None, settings: Settings | None = Non
             status = response.status_code
         finally:
             route = getattr(request.scope.get("route"), "path", None) or "unmatched"
-            metrics.requests.labels(route, request.method, str(status)).inc()
-            metrics.latency.labels(route).observe(time.perf_counter() - started)
+            metrics.observe_request(route, request.method, status, time.perf_counter() - started)
         response.headers.setdefault("X-Request-ID", rid)
         return response
 

@@ -7,9 +7,13 @@ workers start; every worker then writes its samples to files there and /metrics 
 from __future__ import annotations
 
 import os
+from collections import deque
+from datetime import UTC, datetime
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
+
+from feedback.slo import RequestOutcome, SloStatus
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 CONFIDENCE_BUCKETS = tuple(i / 10 for i in range(1, 11))
@@ -40,6 +44,25 @@ class ApiMetrics:
         self.auth_failures = Counter("deflect_auth_failures", "Rejected credentials by kind", ["kind"], registry=r)
         self.rate_limited = Counter("deflect_rate_limited", "Requests refused by the per-key limit", ["key"],
                                     registry=r)
+        self.slo_budget = Gauge("deflect_slo_error_budget_left", "Error budget left per SLO (1 untouched, 0 spent)",
+                                ["slo"], registry=r, multiprocess_mode="livemin")
+        self.slo_burn = Gauge("deflect_slo_burn_rate", "Error-budget burn rate per SLO and window", ["slo", "window"],
+                              registry=r, multiprocess_mode="livemax")
+        # This process's recent request outcomes, for the availability SLO (bounded: a day at ~1 req/s).
+        self.outcomes: deque[RequestOutcome] = deque(maxlen=100_000)
+
+    def observe_request(self, route: str, method: str, status: int, seconds: float) -> None:
+        self.requests.labels(route, method, str(status)).inc()
+        self.latency.labels(route).observe(seconds)
+        self.outcomes.append(RequestOutcome(datetime.now(UTC), status < 500, seconds))
+
+    def observe_slos(self, statuses: list[SloStatus]) -> None:
+        for st in statuses:
+            if st.error_budget_left is not None:
+                self.slo_budget.labels(st.name).set(st.error_budget_left)
+            for window, value in (("1h", st.burn_rate_1h), ("24h", st.burn_rate_24h)):
+                if value is not None:
+                    self.slo_burn.labels(st.name, window).set(value)
 
     def observe_answer(self, answer) -> None:
         self.decisions.labels(answer.decision).inc()

@@ -335,4 +335,17 @@ def _writable(store) -> bool:
 def metrics(request: Request, who: Principal = Depends(authenticate)):
     ctx = ctx_of(request)
     ctx.metrics.observe_breakers(ctx.services.breaker_states())
+    ctx.metrics.observe_slos(check_slos(ctx))
     return Response(ctx.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
+
+
+def check_slos(ctx) -> list:
+    """The SLOs now; on a fast burn, trip the generation kill switch when the operator opted in (audited)."""
+    from feedback.slo import SloConfig, slos_from_store
+
+    store = ctx.services.feedback
+    statuses = slos_from_store(store, SloConfig.from_settings(ctx.settings), list(ctx.metrics.outcomes))
+    burning = [st.name for st in statuses if st.fast_burn]
+    if burning and ctx.settings.slo_trip_kill_switch and store.flags.get_all()["generation_enabled"]:
+        store.flags.set("generation_enabled", False, actor=f"slo:{','.join(burning)}")
+    return statuses

@@ -33,3 +33,6 @@ class ApiSettings(BaseModel):
     selfservice_handoff: str = Field(
         "Thanks for your question. A member of our support team will reply to you soon.",
         description="What a customer reads when self-service does not answer (an escalation is created).")
+    slo_trip_kill_switch: bool = Field(
+        False, description="Opt-in: when an SLO burns its error budget fast (DEFLECT_SLO_FAST_BURN over the last hour), "
+        "the API turns the generation kill switch off (audited as actor slo:<name>); an admin turns it back on.")
