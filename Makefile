@@ -36,9 +36,9 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 # The demo help center's own base rate from the packaged calibration (a deployment calibrates its own).
 run: export DEFLECT_CALIBRATION_PROFILE ?= tickets
-run: setup  ## Set up, ingest the demo help center, open the app (LLM=local for SmolLM2)
+run: setup  ## Set up, ingest the demo help center, open the app (LLM=local for SmolLM2; API=1 also serves the HTTP API on :8700)
 	$(BIN)/deflect ingest $(DEMO)
-	$(BIN)/deflect ui --port $(PORT) --demo-admin $(if $(LLM),--provider $(LLM))
+	$(if $(API),$(BIN)/deflect api & trap 'kill $$!' EXIT;) $(BIN)/deflect ui --port $(PORT) --demo-admin $(if $(LLM),--provider $(LLM))
 
 browser-deps:  ## Debian chromium for the browser tests (never a Playwright browser download)
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
