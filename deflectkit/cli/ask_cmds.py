@@ -110,9 +110,8 @@ def render_answer(answer) -> None:
     unsupported = [s.text for s in answer.sentences if not s.supported]
     for s in unsupported:
         console.print(f"[yellow]unsupported:[/yellow] {escape(s)}")
-    for kind, items in answer.guardrails.items():
-        for item in items:
-            console.print(f"[dim]guard {kind}: {escape(item)}[/dim]")
+    for finding in answer.guardrails:
+        console.print(f"[dim]guard {finding.stage}: {escape(str(finding))}[/dim]")
     stages = ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in answer.timings.items())
     console.print(f"[dim]{stages}; index v{answer.index_version}, prompt {answer.prompt_version}, "
                   f"calibration {answer.calibration_version}[/dim]")
