@@ -67,7 +67,7 @@ class _Scan:
 
 
 def scan(roots: list[Path], settings, progress: Progress = _no_progress) -> _Scan:
-    files, errors = discover(roots, settings.include, settings.exclude)
+    files, errors = discover(roots, settings.include, settings.exclude, settings.follow_external_links)
     out = _Scan(errors=list(errors))
     owner: dict[str, str] = {}
     max_bytes = int(settings.max_file_mb * 1024 * 1024)
