@@ -51,7 +51,9 @@ def discover(
     found: list[tuple[Path, str, Path]] = []
     errors: list[FileError] = []
     for root in roots:
-        if not root.exists():
+        if not _is_utf8(str(root)):
+            errors.append(FileError(path=str(root), reason="path is not valid UTF-8; rename it"))
+        elif not root.exists():
             if _is_loop_link(root):
                 kind = "symlink loop"
             else:
@@ -117,6 +119,11 @@ def _walk_root(
             except OSError:
                 is_dir = is_file = False
             taken = (is_dir and not _excluded_dir(rel, exclude)) or (is_file and matches(rel, include, exclude))
+            if taken and not _is_utf8(entry.name):
+                # Such a name cannot become a doc id, a database value or a line of JSON.
+                errors.append(FileError(path=str(path), reason=(
+                    f"{'folder' if is_dir else 'file'} name is not valid UTF-8; rename it (e.g. with convmv)")))
+                continue
             if taken and not follow_external and entry.is_symlink():
                 outside = _outside(path, real_root)
                 if outside:
@@ -139,6 +146,14 @@ def _walk_root(
                     errors.append(FileError(path=str(path), reason="symlink loop; remove the link or exclude it"))
                 elif matches(rel, include, exclude):
                     errors.append(FileError(path=str(path), reason="broken symlink; fix or remove it"))
+
+
+def _is_utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # undecodable bytes arrive as lone surrogates (PEP 383)
+        return False
+    return True
 
 
 def _outside(path: Path, real_root: str) -> str | None:

@@ -11,7 +11,7 @@ import pytest
 
 from assistant import guards
 from assistant.decision import topic
-from assistant.intake import cut, intake
+from assistant.intake import cut, intake, valid_text
 from assistant.models import Ticket
 from assistant.vocabulary import Vocabulary
 
@@ -42,6 +42,14 @@ def test_one_giant_word_is_cut_hard():
     assert cut("ab " + "x" * 5000, 1000) == "ab " + "x" * 997  # no space near the cut: not backed up to "ab"
 
 
+def test_lone_surrogates_become_replacement_characters_with_a_note():
+    t, notes = intake(Ticket(body="refund \udcff\udcfe please \ud800"), 20_000)
+    assert t.body == "refund \ufffd\ufffd please \ufffd"
+    t.body.encode("utf-8")
+    assert notes and "not text" in notes[0]
+    assert valid_text("fine ✓") == "fine ✓"
+
+
 def test_fuzzy_matching_of_a_huge_word_is_cheap():
     vocab = Vocabulary.from_texts(["Refund a customer payment.", "Refunds arrive in 5 days."])
     word = letters(40_000)
@@ -69,6 +77,7 @@ def test_a_giant_token_is_never_quoted_in_a_reason():
     word = letters(5000)
     quoted = topic(f"refund {word} now")
     assert word not in quoted and len(quoted) < 100 and "refund" in quoted
+    assert topic("refund \ufffd%\ufffd\ufffdl now") == "“refund now”"
 
 
 def test_blank_lines_do_not_make_the_screen_quadratic():
