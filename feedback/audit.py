@@ -20,7 +20,7 @@ from feedback.models import AuditEntry, AuditProblem, AuditReport
 
 GENESIS = "0" * 64
 # Actions the app writes today; other modules may add more (the column is free text).
-ACTIONS = ("login", "login_failed", "ingest", "index_activate", "index_rollback", "flag_set", "escalation",
+ACTIONS = ("login", "login_failed", "login_lockout", "ingest", "index_activate", "index_rollback", "flag_set", "escalation",
            "export", "retention", "user_add", "user_update")
 
 

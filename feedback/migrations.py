@@ -103,12 +103,19 @@ def m005_ticket_opened_and_customer_resolved(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE interactions ADD COLUMN customer_resolved INTEGER")
 
 
+def m006_login_throttle(db: sqlite_utils.Database) -> None:
+    # Failed sign-ins per account and per client (feedback/throttle.py); rows expire after the lockout.
+    db.execute("""CREATE TABLE login_throttle (
+        key TEXT PRIMARY KEY, failures INTEGER NOT NULL, last_at REAL NOT NULL)""")
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     m001_create_tables,
     m002_audit_append_only,
     m003_interaction_outcomes,
     m004_api_keys,
     m005_ticket_opened_and_customer_resolved,
+    m006_login_throttle,
 ]
 
 

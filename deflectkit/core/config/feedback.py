@@ -25,6 +25,16 @@ class FeedbackSettings(DataDir):
     webhook_retries: int = Field(3, ge=0, description="Extra attempts per webhook delivery after the first one.")
     webhook_timeout_s: float = Field(5.0, gt=0, description="Timeout of one webhook request, in seconds.")
     webhook_backoff_s: float = Field(0.5, ge=0, description="First wait between webhook attempts; doubles each retry.")
+    login_max_failures: int = Field(
+        5, ge=1, description="Failed password sign-ins for one account (within login_lockout_s) before it is locked "
+        "for login_lockout_s; each failure after the first doubles the wait before the next try, from login_backoff_s.")
+    login_client_max_failures: int = Field(
+        20, ge=1, description="Failed password sign-ins from one client address before that address is locked "
+        "for login_lockout_s (higher than per account and without back-off: an office shares one address).")
+    login_lockout_s: float = Field(
+        900.0, gt=0, description="Seconds a lockout lasts; failures older than this are forgotten.")
+    login_backoff_s: float = Field(
+        1.0, ge=0, description="Wait after the second failed sign-in in a row, doubling with each further failure (at most 60 s).")
     trusted_user_header: str | None = Field(
         None, description="Header set by an authenticating reverse proxy (SSO) with the user name, e.g. "
                           "X-Forwarded-User. Only set this when the app is reachable through that proxy alone.")
