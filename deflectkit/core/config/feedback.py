@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 
 from deflectkit.core.config.base import DataDir
 
@@ -35,6 +35,13 @@ class FeedbackSettings(DataDir):
         900.0, gt=0, description="Seconds a lockout lasts; failures older than this are forgotten.")
     login_backoff_s: float = Field(
         1.0, ge=0, description="Wait after the second failed sign-in in a row, doubling with each further failure (at most 60 s).")
+    audit_key: SecretStr | None = Field(
+        None, description="Key of the audit log's HMAC chain (any string; from a secret store). Overrides "
+        "audit_key_file. Without the key, an edited audit row cannot be re-chained unnoticed.")
+    audit_key_file: Path | None = Field(
+        None, description="File holding the audit key, created (0600, random) on first use. Default: "
+        "audit.key beside the feedback database (<data_dir>/audit.key). In production keep it off the data volume, "
+        "or whoever can read the database can read the key too.")
     trusted_user_header: str | None = Field(
         None, description="Header set by an authenticating reverse proxy (SSO) with the user name, e.g. "
                           "X-Forwarded-User. Only set this when the app is reachable through that proxy alone.")
@@ -60,6 +67,10 @@ class FeedbackSettings(DataDir):
     slo_fast_burn: float = Field(
         14.4, gt=1, description="A burn rate over the last hour at or above this is a fast burn (14.4 spends "
                                 "2% of a 30-day budget in one hour).")
+
+    @property
+    def audit_key_path(self) -> Path:
+        return self.audit_key_file or self.feedback_db_path.with_name("audit.key")
 
     @property
     def feedback_db_path(self) -> Path:
