@@ -85,7 +85,8 @@ class Assistant:
 
         `cache_bypass` skips the response-cache lookup for an LLM draft (the fresh draft is stored).
         `request_id` is the caller's id for this request (the API's X-Request-ID); default a new one."""
-        t, notes = intake(ticket if isinstance(ticket, Ticket) else Ticket(body=ticket or ""), self.settings.max_ticket_chars)
+        t = ticket if isinstance(ticket, Ticket) else Ticket(body=ticket or "")
+        t, notes = intake(t, self.settings.max_ticket_chars)  # bounded size, valid text
         if not t.text.strip():
             raise EmptyTicket()
         with request_context(request_id or uuid.uuid4().hex) as rid, span("assistant.answer"):

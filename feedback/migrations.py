@@ -10,7 +10,6 @@ import sqlite_utils
 
 from deflectkit.core.db import Connections
 from deflectkit.core.migrations import run_migrations
-from feedback.audit import PLAIN
 
 TEXT_COLUMNS = {"redacted_at": str}
 
@@ -113,7 +112,7 @@ def m006_login_throttle(db: sqlite_utils.Database) -> None:
 def m007_audit_keyed_chain(db: sqlite_utils.Database) -> None:
     # Rows so far are chain 1 (plain SHA-256); new ones are HMAC-keyed (feedback/audit.py). The store seals
     # the chain-1 rows with one keyed row in this migration's transaction (AuditLog.seal_legacy).
-    db.execute(f"ALTER TABLE audit ADD COLUMN chain INTEGER NOT NULL DEFAULT {PLAIN}")
+    db.execute("ALTER TABLE audit ADD COLUMN chain INTEGER NOT NULL DEFAULT 1")
 
 
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [

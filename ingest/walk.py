@@ -132,10 +132,10 @@ def _walk_root(
                         "into the knowledge base or set DEFLECT_FOLLOW_EXTERNAL_LINKS=true")))
                     continue
             if is_dir:
-                if not _excluded_dir(rel, exclude):
+                if taken:
                     stack.append((path, rel + "/", ancestors))
             elif is_file:
-                if matches(rel, include, exclude):
+                if taken:
                     problem = _unreadable(path)
                     if problem:
                         errors.append(FileError(path=str(path), reason=problem))
