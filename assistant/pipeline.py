@@ -25,6 +25,7 @@ from assistant.errors import EmptyTicket
 from assistant.expand import SectionExpander
 from assistant.extractive import Draft, extractive_draft, render_parts
 from assistant.grounding import SupportThresholds, Verifier, lexical_support, supported_share
+from assistant.intake import intake
 from assistant.language import LanguageCache, reply_language
 from assistant.memo import MemoEmbedder
 from assistant.models import Answer, Citation, GuardFinding, Sentence, Ticket
@@ -85,12 +86,14 @@ class Assistant:
         `cache_bypass` skips the response-cache lookup for an LLM draft (the fresh draft is stored).
         `request_id` is the caller's id for this request (the API's X-Request-ID); default a new one."""
         t = ticket if isinstance(ticket, Ticket) else Ticket(body=ticket or "")
+        t, notes = intake(t, self.settings.max_ticket_chars)  # bounded size, valid text
         if not t.text.strip():
             raise EmptyTicket()
         with request_context(request_id or uuid.uuid4().hex) as rid, span("assistant.answer"):
-            return self._run(rid, t, filters, provider or self.settings.assistant_provider, cache_bypass)
+            return self._run(rid, t, filters, provider or self.settings.assistant_provider, cache_bypass, notes)
 
-    def _run(self, rid: str, ticket: Ticket, filters: Filters | None, provider: str, cache_bypass: bool = False) -> Run:
+    def _run(self, rid: str, ticket: Ticket, filters: Filters | None, provider: str, cache_bypass: bool = False,
+             notes: list[str] | None = None) -> Run:
         s, timings, guardrails = self.settings, {}, []
         with _timed(timings, "guard"):
             subject, body, counts = self._redact(ticket)
@@ -149,7 +152,7 @@ class Assistant:
             blockers.append(not_covered(uncovered, len(asks)))
         hc_langs = list(self.languages.get(version))
         note = language_note(parts.language, hc_langs)
-        decision = decide(conf, s.answer_threshold, blockers, bool(sentences), [note] if note else [])
+        decision = decide(conf, s.answer_threshold, blockers, bool(sentences), [*(notes or []), *([note] if note else [])])
         shell = reply_language(sentences, parts.language, hc_langs)
         answer = self._answer(rid, question, sentences, blocks, conf, decision, drafted, timings, guardrails, version,
                               shell, parts.customer_name)

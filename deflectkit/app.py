@@ -210,7 +210,9 @@ class Services:
         kwargs = {"progress": progress} if progress else {}
         with self.ingest_lock():
             report = run_ingest(list(paths), self.settings, self.catalog, self.store, self.embedder, **kwargs)
-        self.audit("ingest", actor, ",".join(str(p) for p in paths), {
+        from ingest.models import printable
+
+        self.audit("ingest", actor, ",".join(printable(str(p)) for p in paths), {
             "run_id": report.run_id, "index_version": report.index_version, "new_version": report.new_version,
             "added": report.added, "updated": report.updated, "removed": report.removed, "errors": len(report.errors)})
         return report

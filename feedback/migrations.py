@@ -103,16 +103,42 @@ def m005_ticket_opened_and_customer_resolved(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE interactions ADD COLUMN customer_resolved INTEGER")
 
 
+def m006_login_throttle(db: sqlite_utils.Database) -> None:
+    # Failed sign-ins per account and per client (feedback/throttle.py); rows expire after the lockout.
+    db.execute("""CREATE TABLE login_throttle (
+        key TEXT PRIMARY KEY, failures INTEGER NOT NULL, last_at REAL NOT NULL)""")
+
+
+def m007_audit_keyed_chain(db: sqlite_utils.Database) -> None:
+    # Rows so far are chain 1 (plain SHA-256); new ones are HMAC-keyed (feedback/audit.py). The store seals
+    # the chain-1 rows with one keyed row in this migration's transaction (AuditLog.seal_legacy).
+    db.execute("ALTER TABLE audit ADD COLUMN chain INTEGER NOT NULL DEFAULT 1")
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     m001_create_tables,
     m002_audit_append_only,
     m003_interaction_outcomes,
     m004_api_keys,
     m005_ticket_opened_and_customer_resolved,
+    m006_login_throttle,
+    m007_audit_keyed_chain,
 ]
 
 
-def migrate(conns: Connections) -> list[str]:
-    """Apply pending migrations; safe to call from many processes at once. Returns the names applied now."""
+def migrate(conns: Connections, then: Callable[[sqlite_utils.Database, list[str]], None] | None = None) -> list[str]:
+    """Apply pending migrations; safe to call from many processes at once. Returns the names applied now.
+
+    `then(db, applied)` runs in the same transaction, after them (only when some were pending)."""
     conns.enable_wal()
-    return run_migrations(conns.db, MIGRATIONS, write=conns.write)
+
+    def write(fn):
+        def migrate_then(db):
+            applied = fn(db)
+            if then is not None:
+                then(db, applied)
+            return applied
+
+        return conns.write(migrate_then)
+
+    return run_migrations(conns.db, MIGRATIONS, write=write)

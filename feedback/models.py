@@ -141,18 +141,21 @@ class AuditEntry(BaseModel):
     details: dict = Field(default_factory=dict)
     prev_hash: str
     hash: str
+    chain: int = Field(1, description="1: plain SHA-256 (written before the log was keyed); 2: HMAC under the audit key.")
 
 
 class AuditProblem(BaseModel):
     seq: int
-    kind: Literal["edited", "deleted", "broken_link"]
+    kind: Literal["edited", "deleted", "broken_link", "unkeyed", "truncated", "rechained"]
     detail: str
 
 
 class AuditReport(BaseModel):
     ok: bool
     rows: int
-    head_hash: str = Field(description="Hash of the last row; record it elsewhere to detect a rewritten tail.")
+    head_seq: int = Field(0, description="Row number of the last row.")
+    head_hash: str = Field(description="Hash of the last row; with head_seq, the anchor to keep elsewhere "
+                                       "(`deflect audit anchor`) to detect a deleted or rewritten tail.")
     problems: list[AuditProblem] = Field(default_factory=list)
 
 

@@ -55,6 +55,7 @@ from feedback.queries import (
     unified_diff,
 )
 from feedback.selfservice import SelfServiceStore
+from feedback.throttle import LoginThrottle, ThrottleConfig
 from feedback.users import UserStore
 from feedback.webhook import WebhookConfig, post_json
 
@@ -75,23 +76,29 @@ def _checked(kind: Any, value: T, what: str) -> T:
 class FeedbackStore:
     def __init__(self, path: Path | str, *, webhook: WebhookConfig | None = None,
                  clock: Callable[[], datetime] = utc_now, busy_timeout_s: float = 10.0,
-                 hasher: PasswordHasher | None = None):
+                 hasher: PasswordHasher | None = None, throttle: ThrottleConfig | None = None,
+                 audit_key: bytes | None = None, audit_key_file: Path | None = None):
+        """`audit_key` keys the audit log's hash chain; without it, the key in `audit_key_file` (default
+        audit.key beside the database), made on first use."""
         self.path = Path(path)
         self.webhook = webhook
         self._clock = clock
         self._conns = Connections(self.path, busy_timeout_s)
         self._http: httpx.Client | None = None  # made on the first delivery (building one loads TLS certificates)
-        migrate(self._conns)
-        self.audit = AuditLog(self._conns, clock)
+        self.audit = AuditLog(self._conns, clock, audit_key, audit_key_file or self.path.with_name("audit.key"))
+        migrate(self._conns, then=self.audit.seal_legacy)
         self.flags = FlagStore(self._conns, self.audit, clock)
-        self.users = UserStore(self._conns, self.audit, clock, hasher)
+        self.throttle = LoginThrottle(clock, throttle)  # one set of limits for every process on this file
+        self.users = UserStore(self._conns, self.audit, clock, hasher, self.throttle)
         self.keys = ApiKeyStore(self._conns, self.audit, clock)
         self.selfservice = SelfServiceStore(self._conns, self.audit, clock)
 
     @classmethod
     def from_settings(cls, settings: Any, **kwargs: Any) -> FeedbackStore:
+        key = settings.audit_key.get_secret_value().encode() if settings.audit_key else None
         return cls(settings.feedback_db_path, webhook=WebhookConfig.from_settings(settings),
-                   busy_timeout_s=settings.feedback_busy_timeout_s, **kwargs)
+                   busy_timeout_s=settings.feedback_busy_timeout_s, throttle=ThrottleConfig.from_settings(settings),
+                   audit_key=key, audit_key_file=settings.audit_key_path, **kwargs)
 
     def close(self) -> None:
         if self._http is not None:

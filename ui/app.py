@@ -47,7 +47,7 @@ def login_page() -> None:
             submitted = st.form_submit_button("Sign in", type="primary", width="stretch")
         if submitted:
             with runtime.shown_errors("Sign-in"):
-                runtime.set_user(auth.sign_in(res.store, name, password))
+                runtime.set_user(auth.sign_in(res.store, name, password, st.context.ip_address))
                 st.rerun()
         st.caption("No account yet? An admin creates one with `deflect users add NAME --role agent`.")
 

@@ -22,12 +22,15 @@ def allowed_pages(user: User | None) -> list[str]:
     return [page for page, actions in PAGE_PERMISSIONS.items() if any(can(user, a) for a in actions)]
 
 
-def sign_in(store: Any, name: str, password: str) -> User:
-    """A local account's user, or UiError saying what to do (the store audits both outcomes)."""
+def sign_in(store: Any, name: str, password: str, client: str | None = None) -> User:
+    """A local account's user, or UiError saying what to do (the store audits both outcomes).
+
+    `client` (the browser's address, when known) is throttled as well as the account: too many
+    failures raise LoginThrottled, which says when to try again."""
     name = (name or "").strip()
     if not name or not password:
         raise UiError("Enter your user name and password.")
-    user = store.users.authenticate(name, password)
+    user = store.users.authenticate(name, password, client)
     if user is None:
         raise UiError(
             "Wrong user name or password. Ask an admin to reset it with "

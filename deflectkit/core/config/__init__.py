@@ -34,6 +34,9 @@ class Settings(AssistantSettings, ProviderSettings, FeedbackSettings, EvalSettin
     # --- ingest
     include: list[str] = Field(DEFAULT_INCLUDE, description="Glob patterns of files to ingest (relative to each ingest path).")
     exclude: list[str] = Field(default_factory=list, description="Glob patterns to skip, e.g. drafts/**.")
+    follow_external_links: bool = Field(
+        False, description="Follow symlinks that resolve outside the ingest path (off: they are reported as errors, "
+        "so a link to /etc/passwd never reaches the index).")
     max_file_mb: float = Field(20.0, description="Files larger than this are reported as errors, not read.")
     redact_pii: bool = Field(True, description="Redact emails, phones, cards (and labelled security codes and expiry dates), IBANs, IPs, SSNs before indexing.")
     chunk_size: int = Field(300, description="Target chunk size in characters (heading-aware splitting). "
