@@ -50,9 +50,15 @@ def authenticate(request: Request) -> Principal:
     path = getattr(route, "path", request.url.path)
     key = presented_key(request)
     if key:
-        check = ctx.services.feedback.keys.check(key, f"{request.method} {path}", settings.api_rate_limit_per_minute)
+        client = request.client.host if request.client else None
+        check = ctx.services.feedback.keys.check(key, f"{request.method} {path}", settings.api_rate_limit_per_minute,
+                                                 client=client)
         if check.status == "ok":
             return Principal(check.key.name, tuple(check.key.scopes), "key")
+        if check.status == "throttled":
+            ctx.metrics.auth_failures.labels("throttled").inc()
+            raise ApiError(429, "too_many_failures", "Too many wrong API keys from this address: retry after "
+                           f"{check.retry_after_s} s with a valid key.", headers={"Retry-After": str(check.retry_after_s)})
         if check.status == "rate_limited":
             ctx.metrics.rate_limited.labels(check.key.name).inc()
             raise ApiError(429, "rate_limited", f"Key {check.key.name!r} made more than "

@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 from deflectkit.core.db import Connections
 from feedback.audit import AuditLog
 from feedback.errors import FeedbackError
+from feedback.throttle import LoginThrottle
 
 Scope = Literal["draft", "feedback", "admin", "selfservice"]
 SCOPES: tuple[str, ...] = Scope.__args__
@@ -56,9 +57,10 @@ class NewKey(BaseModel):
 class KeyCheck(BaseModel):
     """The outcome of presenting a key on one request."""
 
-    status: Literal["ok", "unknown", "revoked", "rate_limited"]
+    status: Literal["ok", "unknown", "revoked", "rate_limited", "throttled"]
     key: ApiKey | None = None
-    retry_after_s: int = Field(0, description="Seconds until the next window when rate limited.")
+    retry_after_s: int = Field(0, description="Seconds until the next window (rate limited) or the end of the "
+                               "client's lockout (throttled).")
 
 
 def parse_scopes(text: str | list[str]) -> list[str]:
@@ -75,10 +77,12 @@ def _digest(key: str) -> str:
 
 
 class ApiKeyStore:
-    def __init__(self, conns: Connections, audit: AuditLog, clock: Callable[[], datetime]):
+    def __init__(self, conns: Connections, audit: AuditLog, clock: Callable[[], datetime],
+                 throttle: LoginThrottle | None = None):
         self._conns = conns
         self._audit = audit
         self._clock = clock
+        self._throttle = throttle or LoginThrottle(clock)
 
     def add(self, name: str, scopes: str | list[str], actor: str = "cli") -> NewKey:
         if not _NAME.match(name or ""):
@@ -118,23 +122,30 @@ class ApiKeyStore:
     def list(self) -> list[ApiKey]:
         return [_key(r) for r in self._conns.query("SELECT * FROM api_keys ORDER BY name")]
 
-    def check(self, presented: str, route: str, limit_per_minute: int) -> KeyCheck:
-        """Look the key up, count it against its per-minute limit and audit the use, in one transaction."""
+    def check(self, presented: str, route: str, limit_per_minute: int, client: str | None = None) -> KeyCheck:
+        """Look the key up, count it against its per-minute limit and audit the use, in one transaction.
+
+        With `client` (the caller's address), wrong keys count against that address with the sign-in limits
+        (feedback/throttle.py): past them a wrong key from it is 'throttled' until the lockout ends, so
+        guessing learns nothing; a valid key still works (many callers may share one proxy address)."""
         m = _KEY.match((presented or "").strip())
-        if not m:
-            return KeyCheck(status="unknown")
         now = self._clock()
         window = int(now.timestamp() // 60)
+        clients = [f"client:{client}"] if client else []
 
         def write(db) -> KeyCheck:
-            cur = db.execute("SELECT * FROM api_keys WHERE key_id = ?", [m.group(1)])
+            verdict = self._throttle.charge(db, clients) if clients else None
+            refused = verdict is not None and not verdict.allowed
+            cur = db.execute("SELECT * FROM api_keys WHERE key_id = ?", [m.group(1) if m else ""])
             row = cur.fetchone()
             rec = dict(zip([d[0] for d in cur.description], row, strict=True)) if row else None
-            if rec is None or not hmac.compare_digest(rec["key_hash"], _digest(presented.strip())):
-                return KeyCheck(status="unknown")
-            key = _key(rec)
-            if key.revoked_at:
-                return KeyCheck(status="revoked", key=key)
+            key = _key(rec) if rec and hmac.compare_digest(rec["key_hash"], _digest(presented.strip())) else None
+            if key is None or key.revoked_at:
+                if refused:
+                    return KeyCheck(status="throttled", retry_after_s=max(1, round(verdict.retry_after_s)))
+                return KeyCheck(status="revoked", key=key) if key else KeyCheck(status="unknown")
+            if verdict is not None and verdict.allowed:
+                self._throttle.refund(db, clients)  # a valid key takes its charge back
             db.execute("INSERT INTO api_rate (name, window, count) VALUES (?, ?, 1) "
                        "ON CONFLICT(name, window) DO UPDATE SET count = count + 1", [key.name, window])
             count = db.execute("SELECT count FROM api_rate WHERE name = ? AND window = ?", [key.name, window]).fetchone()[0]

@@ -90,7 +90,7 @@ class FeedbackStore:
         self.flags = FlagStore(self._conns, self.audit, clock)
         self.throttle = LoginThrottle(clock, throttle)  # one set of limits for every process on this file
         self.users = UserStore(self._conns, self.audit, clock, hasher, self.throttle)
-        self.keys = ApiKeyStore(self._conns, self.audit, clock)
+        self.keys = ApiKeyStore(self._conns, self.audit, clock, self.throttle)
         self.selfservice = SelfServiceStore(self._conns, self.audit, clock)
 
     @classmethod

@@ -58,7 +58,8 @@ def api_server(tmp_path_factory, embedder) -> Iterator[Served]:
     root = tmp_path_factory.mktemp("api")
     kb = write_kb(root / "kb", TINY_KB)
     settings = Settings(_env_file=None, data_dir=root / "data", api_rate_limit_per_minute=10_000,
-                        api_max_body_kb=64, api_ingest_roots=[root], api_cors_origins=[])
+                        api_max_body_kb=64, api_ingest_roots=[root], api_cors_origins=[],
+                        login_client_max_failures=1000)  # the auth tests send many wrong keys from one address
     services = Services(settings, embedder=embedder)
     services.ingest([kb], actor="test")
     keys = {name: services.feedback.keys.add(name, scopes, actor="test").key for name, scopes in {

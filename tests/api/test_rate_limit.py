@@ -32,3 +32,25 @@ def test_a_key_over_its_budget_gets_429_with_retry_after(tmp_path, embedder):
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+def test_wrong_keys_from_one_address_are_throttled_but_valid_keys_still_work(tmp_path, embedder):
+    from api.app import create_app
+    from deflectkit.app import Services
+    from deflectkit.core.config import Settings
+
+    services = Services(Settings(_env_file=None, data_dir=tmp_path / "data", login_client_max_failures=3),
+                        embedder=embedder)
+    key = services.feedback.keys.add("ops", "admin", actor="test").key
+    url, server, thread = serve(create_app(services))
+    wrong = {"Authorization": "Bearer dk_000000000000_guessguessguessguessguess"}
+    try:
+        codes = [httpx.get(f"{url}/v1/flags", headers=wrong).status_code for _ in range(5)]
+        locked = httpx.get(f"{url}/v1/flags", headers=wrong)
+        ok = httpx.get(f"{url}/v1/flags", headers={"Authorization": f"Bearer {key}"})
+    finally:
+        server.should_exit = True
+        thread.join(10)
+    assert codes[:3] == [401, 401, 401] and set(codes[3:]) == {429}
+    assert locked.json()["error"]["code"] == "too_many_failures" and int(locked.headers["Retry-After"]) > 0
+    assert ok.status_code == 200  # a shared proxy address does not lock out callers with a valid key
