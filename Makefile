@@ -12,7 +12,7 @@ export ANONYMIZED_TELEMETRY := False
 # New top-level packages need a re-install too: an editable install maps the packages it saw.
 HASH := $(shell { cat pyproject.toml requirements.lock; ls -d */__init__.py; } 2>/dev/null | cksum | cut -d' ' -f1)
 
-.PHONY: docs setup setup-local run test test-fast lint bench eval gate lock browser-deps clean help
+.PHONY: docs setup setup-local run test test-fast lint audit bench eval gate lock browser-deps clean help
 
 help:  ## List targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -36,9 +36,9 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 # The demo help center's own base rate from the packaged calibration (a deployment calibrates its own).
 run: export DEFLECT_CALIBRATION_PROFILE ?= tickets
-run: setup  ## Set up, ingest the demo help center, open the app (LLM=local for SmolLM2)
+run: setup  ## Set up, ingest the demo help center, open the app (LLM=local for SmolLM2; API=1 also serves the HTTP API on :8700)
 	$(BIN)/deflect ingest $(DEMO)
-	$(BIN)/deflect ui --port $(PORT) --demo-admin $(if $(LLM),--provider $(LLM))
+	$(if $(API),$(BIN)/deflect api & trap 'kill $$!' EXIT;) $(BIN)/deflect ui --port $(PORT) --demo-admin $(if $(LLM),--provider $(LLM))
 
 browser-deps:  ## Debian chromium for the browser tests (never a Playwright browser download)
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
@@ -51,6 +51,21 @@ test-fast: setup  ## The fast default selection (what plain `pytest -q` runs)
 
 lint: setup  ## ruff
 	$(BIN)/ruff check .
+
+# pip-audit lives in its own venv, installed by this target only (never by setup or test: it asks an online
+# vulnerability service). Keep the pin equal to PIP_AUDIT_VERSION in deflectkit/depaudit.py.
+PIP_AUDIT_VERSION := 2.10.1
+PIP_AUDIT_SERVICE ?= pypi
+AUDIT_VENV := .venv-audit
+
+audit:  ## Check requirements.lock for known vulnerabilities (pinned pip-audit; says so when its service is unreachable)
+	@test -f $(AUDIT_VENV)/.pip-audit-$(PIP_AUDIT_VERSION) || { rm -rf $(AUDIT_VENV) && $(PY) -m venv $(AUDIT_VENV) && \
+	  $(AUDIT_VENV)/bin/pip install -q --disable-pip-version-check "pip-audit==$(PIP_AUDIT_VERSION)" && \
+	  touch $(AUDIT_VENV)/.pip-audit-$(PIP_AUDIT_VERSION); } || \
+	  { echo "Could not install pip-audit==$(PIP_AUDIT_VERSION) (no package index?): nothing was checked."; \
+	    $(PY) deflectkit/depaudit.py --pip-audit /nonexistent requirements.lock; exit 0; }
+	$(AUDIT_VENV)/bin/python deflectkit/depaudit.py --pip-audit $(AUDIT_VENV)/bin/pip-audit \
+	  --service $(PIP_AUDIT_SERVICE) requirements.lock
 
 bench: setup  ## Speed figures as ratios against baselines measured in the same run
 	$(BIN)/python -m evals.bench
@@ -76,4 +91,4 @@ lock:  ## Re-pin requirements.lock from a fresh resolve of pyproject.toml
 	{ echo "# Full pin set (pip constraints) for every install path; regenerate with make lock."; /tmp/deflect-lock/bin/pip freeze --exclude-editable | sed 's/^torch==2.13.0+cpu/torch==2.13.0/'; } > requirements.lock
 
 clean:  ## Remove the venv and app data
-	rm -rf $(VENV) data reports
+	rm -rf $(VENV) $(AUDIT_VENV) data reports

@@ -17,6 +17,7 @@ from assistant.language import language_name
 _WORD = re.compile(r"\S+")
 _PLACEHOLDER = re.compile(r"^\[[A-Z_]+\][.,;:!?]*$")
 TOPIC_WORDS = 10
+TOPIC_WORD_CHARS = 40  # a longer "word" is a pasted hash, log or garbage: never quoted back
 
 
 class Decision(NamedTuple):
@@ -28,14 +29,15 @@ def topic(ask: str, keep: Sequence[str] = (), drop: Sequence[str] = (), limit: i
     """The ask as a short quote: “is there a way to automate bank transfer matching?”.
 
     `keep`: entity texts that may contain digits (INV-5512, SQL0805N); `drop`: words never shown
-    (the customer's name). Other digit-bearing words and redaction placeholders are left out."""
+    (the customer's name). Other digit-bearing words, redaction placeholders, words over
+    TOPIC_WORD_CHARS characters and words with bytes that were not text (U+FFFD) are left out."""
     keep_l = {k.lower() for k in keep}
     drop_l = {d.lower() for d in drop}
     first = re.split(r"(?<=[.?!])\s+", " ".join(ask.split()), maxsplit=1)[0]
     words = []
     for w in _WORD.findall(first):
         bare = w.strip(".,;:!?()\"'¿¡").lower()
-        if not bare or bare in drop_l or _PLACEHOLDER.match(w):
+        if not bare or bare in drop_l or _PLACEHOLDER.match(w) or len(w) > TOPIC_WORD_CHARS or "\ufffd" in w:
             continue
         if any(c.isdigit() for c in bare) and bare not in keep_l:
             continue

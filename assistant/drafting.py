@@ -11,7 +11,7 @@ import re
 from assistant import guards
 from assistant.context import SourceBlock
 from assistant.extractive import Draft, extractive_draft
-from assistant.generation import EXTRACTIVE, GenerationRequest, failovers
+from assistant.generation import EXTRACTIVE, Fallback, GenerationRequest, failovers
 from assistant.prompt import NO_ANSWER, PROMPT_VERSION, build_prompt, strip_delimiters
 from assistant.sentences import draft_sentences
 from deflectkit.core.errors import DeflectError
@@ -31,8 +31,8 @@ class Drafted:
         self.tokens_in = self.tokens_out = 0
         self.cost, self.cached = 0.0, False
         self.best_sim = best_sim
-        self.notes: list[str] = []  # how generation went (fallbacks, skips)
-        self.fallbacks: list[str] = []  # LLM providers skipped or failed, with why
+        self.notes: list[str] = []  # how generation went, in words (fallbacks, skips)
+        self.fallbacks: list[Fallback] = []  # LLM providers skipped or failed, with why
         self.output: list[str] = []  # what the output guards removed
         self.blockers: list[str] = []
         self.extractive_fallback = extractive  # set while an LLM draft is in use
@@ -76,8 +76,8 @@ def draft_reply(question: str, blocks: list[SourceBlock], embedder, settings, ge
             request_id=request_id, ticket=prompt_ticket, index_version=index_version, prompt_version=PROMPT_VERSION,
             sources_key="|".join(b.hit.chunk_id for b in blocks), cache_bypass=cache_bypass))
     except DeflectError as e:
-        out.fallbacks = list(getattr(e, "reasons", None) or [str(e)])
-        out.notes += [*out.fallbacks, "extractive draft used"]
+        out.fallbacks = list(getattr(e, "reasons", None) or [Fallback(provider=provider, kind="failed", detail=str(e))])
+        out.notes += [*map(str, out.fallbacks), "extractive draft used"]
         return out
     out.fallbacks = failovers(g.fallbacks)
     out.notes += [f"skipped: {f}" for f in g.fallbacks]

@@ -7,23 +7,46 @@ and checks whatever comes back. Keep these names and fields stable: both sides c
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from typing import Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, Field
 
 # A Generation with this provider name means "no LLM ran": the pipeline uses its extractive draft.
 from deflectkit.core.config.providers import EXTRACTIVE  # the one registry of provider names
 
-# Generation.fallbacks also carries "<provider>: prompt trimmed (...)" notes, which are not failovers.
-TRIMMED = "prompt trimmed"
+FallbackKind = Literal["kill_switch", "disabled", "circuit_open", "over_budget", "failed", "trimmed"]
+_SAID = {"kill_switch": "generation disabled by kill switch", "disabled": "skipped, disabled by kill switch",
+         "circuit_open": "skipped, circuit open after repeated failures", "over_budget": "skipped",
+         "failed": "failed", "trimmed": "prompt trimmed"}
 
 
-__all__ = ["EXTRACTIVE", "TRIMMED", "Generation", "GenerationRequest", "Generator", "failovers"]
+class Fallback(BaseModel):
+    """Why a provider did not write the draft, or what was done to its prompt: a typed record, never text
+    to parse. Every kind but `trimmed` is a failover (the chain moved on to the next provider)."""
+
+    provider: str = Field(description="The provider it happened to; empty for the whole chain (kill switch).")
+    kind: FallbackKind
+    detail: str = Field("", description="The error, the budget used, or what the trim kept.")
+
+    @property
+    def failover(self) -> bool:
+        return self.kind != "trimmed"
+
+    def __str__(self) -> str:
+        said = _SAID[self.kind]
+        if self.kind in ("over_budget",):
+            said = f"{said}, {self.detail}"
+        elif self.detail:
+            said = f"{said} ({self.detail})"
+        return f"{self.provider}: {said}" if self.provider else said
 
 
-def failovers(fallbacks: list[str]) -> list[str]:
-    """The entries of Generation.fallbacks that say a provider was skipped or failed."""
-    return [f for f in fallbacks if not f.partition(": ")[2].startswith(TRIMMED)]
+__all__ = ["EXTRACTIVE", "Fallback", "FallbackKind", "Generation", "GenerationRequest", "Generator", "failovers"]
+
+
+def failovers(fallbacks: list[Fallback]) -> list[Fallback]:
+    """The entries of Generation.fallbacks that say a provider was skipped or failed (not prompt trims)."""
+    return [f for f in fallbacks if f.failover]
 
 
 class GenerationRequest(BaseModel):
@@ -48,7 +71,8 @@ class Generation(BaseModel):
     tokens_in: int = 0
     tokens_out: int = 0
     cost: float = 0.0
-    fallbacks: list[str] = Field(default_factory=list, description="Providers skipped, with the reason each was skipped.")
+    fallbacks: list[Fallback] = Field(default_factory=list, description="Providers skipped or failed before this "
+                                      "one, and trims of this one's prompt, in chain order.")
     cached: bool = Field(False, description="Served from the provider's response cache.")
 
 

@@ -47,7 +47,7 @@ PATTERNS: dict[str, list[re.Pattern[str]]] = {
                    r"rules)|internal instructions?|instructions you were given)\b", _I),
     ],
     "role_marker": [
-        re.compile(r"(?:^|[\n>\]])\s*(?:system|developer|ai assistant|assistant)\s*:", _I),
+        re.compile(r"(?:^|[\n>\]])\s{0,40}(?:system|developer|ai assistant|assistant)\s*:", _I),  # bounded: \s* made blank lines quadratic
         re.compile(r"\[/?(?:INST|SYS)\]|<\|im_start\|>|<\|system\|>|<<SYS>>", _I),
     ],
     "exfiltration": [

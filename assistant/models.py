@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
+
+from assistant.generation import Fallback
 
 
 class Ticket(BaseModel):
@@ -36,6 +38,22 @@ class Sentence(BaseModel):
     support: float = Field(0.0, description="Best support score against its cited passages (0-1).")
 
 
+GuardStage = Literal["pii", "ticket", "sources", "generation", "output", "grounding"]
+
+
+class GuardFinding(BaseModel):
+    """One thing a guard found or did, at one stage of the pipeline (typed, so nobody parses prefixes)."""
+
+    stage: GuardStage = Field(description="pii (redacted from the ticket), ticket (instruction-like text), sources "
+                              "(instruction-like passages screened out), generation (how the LLM went), output "
+                              "(removed from the draft), grounding (sentences the citations do not support).")
+    detail: str
+    doc_id: str | None = Field(None, description="The source document, for findings about a source.")
+
+    def __str__(self) -> str:
+        return f"{self.doc_id}: {self.detail}" if self.doc_id else self.detail
+
+
 class Answer(BaseModel):
     request_id: str
     ticket: str = Field(description="The ticket text after PII redaction (what the pipeline saw).")
@@ -56,13 +74,36 @@ class Answer(BaseModel):
     index_version: int | None = None
     calibration_version: str = ""
     cached: bool = Field(False, description="The LLM draft came from the response cache (no model call).")
-    fallbacks: list[str] = Field(
+    fallbacks: list[Fallback] = Field(
         default_factory=list,
         description="LLM providers skipped or failed before this draft, each with why (provider failover).")
     fell_back_from: str | None = Field(
         None, description="The LLM provider whose draft failed the grounding check and was replaced by the "
         "extractive draft (provider is then 'extractive').")
-    guardrails: dict[str, list[str]] = Field(default_factory=dict, description="What the guards found and did.")
+    guardrails: list[GuardFinding] = Field(default_factory=list, description="What the guards found and did.")
+
+    @field_validator("fallbacks", mode="before")
+    @classmethod
+    def _stored_fallbacks(cls, v: Any) -> Any:
+        # Answers stored before fallbacks were typed hold "provider: why" strings.
+        return [Fallback(provider=f.partition(": ")[0], kind="failed", detail=f.partition(": ")[2])
+                if isinstance(f, str) else f for f in v or []]
+
+    @field_validator("guardrails", mode="before")
+    @classmethod
+    def _stored_guardrails(cls, v: Any) -> Any:
+        # Answers stored before findings were typed hold {stage: ["text", ...]} ("doc: finding" for sources).
+        if not isinstance(v, dict):
+            return v
+        out = []
+        for stage, items in v.items():
+            for text in items:
+                doc, _, detail = text.partition(": ") if stage == "sources" else ("", "", text)
+                out.append(GuardFinding(stage=stage, detail=detail or text, doc_id=doc or None))
+        return out
+
+    def findings(self, stage: GuardStage) -> list[GuardFinding]:
+        return [g for g in self.guardrails if g.stage == stage]
 
     @property
     def body(self) -> str:

@@ -25,9 +25,10 @@ from assistant.errors import EmptyTicket
 from assistant.expand import SectionExpander
 from assistant.extractive import Draft, extractive_draft, render_parts
 from assistant.grounding import SupportThresholds, Verifier, lexical_support, supported_share
+from assistant.intake import intake
 from assistant.language import LanguageCache, reply_language
 from assistant.memo import MemoEmbedder
-from assistant.models import Answer, Citation, Sentence, Ticket
+from assistant.models import Answer, Citation, GuardFinding, Sentence, Ticket
 from assistant.prompt import PROMPT_VERSION
 from assistant.redaction import pin_presidio_loggers
 from assistant.sentences import as_markdown, units
@@ -85,22 +86,24 @@ class Assistant:
         `cache_bypass` skips the response-cache lookup for an LLM draft (the fresh draft is stored).
         `request_id` is the caller's id for this request (the API's X-Request-ID); default a new one."""
         t = ticket if isinstance(ticket, Ticket) else Ticket(body=ticket or "")
+        t, notes = intake(t, self.settings.max_ticket_chars)  # bounded size, valid text
         if not t.text.strip():
             raise EmptyTicket()
         with request_context(request_id or uuid.uuid4().hex) as rid, span("assistant.answer"):
-            return self._run(rid, t, filters, provider or self.settings.assistant_provider, cache_bypass)
+            return self._run(rid, t, filters, provider or self.settings.assistant_provider, cache_bypass, notes)
 
-    def _run(self, rid: str, ticket: Ticket, filters: Filters | None, provider: str, cache_bypass: bool = False) -> Run:
-        s, timings, guardrails = self.settings, {}, {}
+    def _run(self, rid: str, ticket: Ticket, filters: Filters | None, provider: str, cache_bypass: bool = False,
+             notes: list[str] | None = None) -> Run:
+        s, timings, guardrails = self.settings, {}, []
         with _timed(timings, "guard"):
             subject, body, counts = self._redact(ticket)
             redacted = f"{subject}\n\n{body}".strip() if subject else body.strip()
             question = guards.strip_hidden(redacted).strip() or redacted
             if counts:
-                guardrails["pii"] = [f"{k}: {v} redacted" for k, v in counts.items()]
+                guardrails += [GuardFinding(stage="pii", detail=f"{k}: {v} redacted") for k, v in counts.items()]
             ticket_findings = guards.screen(redacted)
             if ticket_findings:
-                guardrails["ticket"] = [str(f) for f in ticket_findings]
+                guardrails += [GuardFinding(stage="ticket", detail=str(f)) for f in ticket_findings]
             parts = understand(guards.strip_hidden(subject), guards.strip_hidden(body))
         blockers = []
         if any(f.severe for f in ticket_findings):
@@ -126,10 +129,8 @@ class Assistant:
                 drafted, coverage = self._draft(question, asks, per_ask, blocks, provider, rid, version,
                                                 allow_llm=not blockers, cache_bypass=cache_bypass)
             blockers += drafted.blockers
-            if drafted.notes:
-                guardrails["generation"] = drafted.notes
-            if drafted.output:
-                guardrails["output"] = drafted.output
+            guardrails += [GuardFinding(stage="generation", detail=n) for n in drafted.notes]
+            guardrails += [GuardFinding(stage="output", detail=n) for n in drafted.output]
         timings.setdefault("generate", 0.0)
         with _timed(timings, "verify"):
             sentences = self._verify(drafted, blocks, guardrails)
@@ -151,7 +152,7 @@ class Assistant:
             blockers.append(not_covered(uncovered, len(asks)))
         hc_langs = list(self.languages.get(version))
         note = language_note(parts.language, hc_langs)
-        decision = decide(conf, s.answer_threshold, blockers, bool(sentences), [note] if note else [])
+        decision = decide(conf, s.answer_threshold, blockers, bool(sentences), [*(notes or []), *([note] if note else [])])
         shell = reply_language(sentences, parts.language, hc_langs)
         answer = self._answer(rid, question, sentences, blocks, conf, decision, drafted, timings, guardrails, version,
                               shell, parts.customer_name)
@@ -207,7 +208,7 @@ class Assistant:
             drafted.notes, drafted.fallbacks = llm.notes, llm.fallbacks
         return drafted, coverage
 
-    def _blocks(self, hits: list[Hit], guardrails: dict, budget_scale: int = 1) -> list[SourceBlock]:
+    def _blocks(self, hits: list[Hit], guardrails: list[GuardFinding], budget_scale: int = 1) -> list[SourceBlock]:
         passages = self.expander.passages(hits)
         texts, findings = {}, {}
         for h in hits:
@@ -221,24 +222,25 @@ class Assistant:
         for b in blocks:
             if b.hit.chunk_id in findings:
                 b.flagged, b.findings = True, [str(f) for f in findings[b.hit.chunk_id]]
-                guardrails.setdefault("sources", []).extend(f"{b.doc_id}: {f}" for f in b.findings)
+                guardrails += [GuardFinding(stage="sources", detail=f, doc_id=b.doc_id) for f in b.findings]
         return blocks
 
-    def _verify(self, drafted: Drafted, blocks: list[SourceBlock], guardrails: dict) -> list[Sentence]:
+    def _verify(self, drafted: Drafted, blocks: list[SourceBlock], guardrails: list[GuardFinding]) -> list[Sentence]:
         if not drafted.sentences:
             return []
         sentences = self.verifier.verify(drafted.sentences, blocks)
         if drafted.extractive_fallback is not None and sentences:
             share = supported_share(sentences)
             if share < self.settings.support_min_share:
-                guardrails.setdefault("grounding", []).append(
+                guardrails.append(GuardFinding(stage="grounding", detail=(
                     f"LLM draft replaced by the extractive draft: {share:.0%} of its sentences are supported "
-                    f"(minimum {self.settings.support_min_share:.0%})")
+                    f"(minimum {self.settings.support_min_share:.0%})")))
                 drafted.switch_to_fallback()
                 sentences = self.verifier.verify(drafted.sentences, blocks)
         unsupported = [x.text for x in sentences if not x.supported]
         if unsupported:
-            guardrails.setdefault("grounding", []).append(f"{len(unsupported)} sentence(s) not supported by their citations")
+            guardrails.append(GuardFinding(stage="grounding",
+                                           detail=f"{len(unsupported)} sentence(s) not supported by their citations"))
         return sentences
 
     def _answer(self, rid, question, sentences, blocks, conf, decision, drafted, timings, guardrails, version,

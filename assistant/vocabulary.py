@@ -1,8 +1,10 @@
 """Which ticket terms the help center knows at all: the scope signal behind "nothing on <topic>".
 
 A term the index has never seen (bitcoin, payroll) says more about scope than any similarity
-score. Typos must not count as unknown, so a term of 6+ letters one edit away from a known term
-is known ("custmer"). Built once per index version from the catalog, then cached.
+score. Typos must not count as unknown, so a term of 6 to 40 letters one edit away from a known term
+is known ("custmer"). Longer "words" (a pasted hash, a run of random letters) are not typo-matched:
+the one-deletion variants of a word of n letters take n² characters, so a 40,000-letter word alone
+would take 1.6 GB. Built once per index version from the catalog, then cached.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Generic, TypeVar
 from retrieval.tokenize import tokenize
 
 _FUZZY_MIN = 6
+_FUZZY_MAX = 40  # longer than any real word, German compounds included
 T = TypeVar("T")
 
 
@@ -31,7 +34,7 @@ class Vocabulary:
         # one-deletion variants -> the most frequent term they come from (typo tolerance, SymSpell-style)
         self._deleted: dict[str, str] = {}
         for t in sorted(self.df, key=lambda t: (-self.df[t], t)):
-            if len(t) >= _FUZZY_MIN - 1 and t.isalpha():
+            if _FUZZY_MIN - 1 <= len(t) <= _FUZZY_MAX + 1 and t.isalpha():
                 for d in _deletions(t):
                     self._deleted.setdefault(d, t)
 
@@ -48,7 +51,7 @@ class Vocabulary:
         """The known term `term` stands for: itself, or one edit away for longer words; None if unknown."""
         if term in self.df:
             return term
-        if len(term) < _FUZZY_MIN or not term.isalpha():
+        if not _FUZZY_MIN <= len(term) <= _FUZZY_MAX or not term.isalpha():
             return None
         dels = sorted(_deletions(term))
         cands = [d for d in dels if d in self.df]  # an extra letter

@@ -159,6 +159,12 @@ class Services:
 
         return build_generator(cfg, provider, flags=self.generation_flags)
 
+    def breaker_states(self) -> dict[str, str]:
+        """Circuit-breaker state per LLM provider of every generator built so far (closed, open, half-open)."""
+        with self._lock:
+            generators = [a.generator for a in self._assistants.values() if a.generator is not None]
+        return {name: state for g in generators for name, state in g.status().items()}
+
     def request_options(self, provider: str | None = None, filters=None):
         """(filters, provider) for one request from the live flags; see `request_options`."""
         filters, provider = request_options(self.live_flags(), provider, filters)
@@ -204,7 +210,9 @@ class Services:
         kwargs = {"progress": progress} if progress else {}
         with self.ingest_lock():
             report = run_ingest(list(paths), self.settings, self.catalog, self.store, self.embedder, **kwargs)
-        self.audit("ingest", actor, ",".join(str(p) for p in paths), {
+        from ingest.models import printable
+
+        self.audit("ingest", actor, ",".join(printable(str(p)) for p in paths), {
             "run_id": report.run_id, "index_version": report.index_version, "new_version": report.new_version,
             "added": report.added, "updated": report.updated, "removed": report.removed, "errors": len(report.errors)})
         return report

@@ -16,7 +16,7 @@ TABLE_METRICS = ("hit@1", "hit@5", "hit@10", "recall@10", "mrr@10", "ndcg@10", "
 RANK_BUCKETS = ("1", "2", "3", "4-5", "6-10", ">10", "none")
 
 
-def _png(fig) -> str:
+def png_uri(fig) -> str:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
     import matplotlib.pyplot as plt
@@ -33,7 +33,7 @@ def _bucket(rank: int | None) -> str:
     return "4-5" if rank <= 5 else "6-10" if rank <= 10 else ">10"
 
 
-def _figure(width: float = 7.0, height: float = 3.4):
+def new_figure(width: float = 7.0, height: float = 3.4):
     import matplotlib
 
     matplotlib.use("Agg", force=True)  # no display: render to memory only
@@ -46,7 +46,7 @@ def category_chart(runs: list[EvalRun], metric: str) -> str:
     import numpy as np
 
     cats = sorted({c for r in runs for c in r.per_category} | {"overall"}, key=lambda c: (c == "overall", c))
-    fig, ax = _figure()
+    fig, ax = new_figure()
     width = 0.8 / max(len(runs), 1)
     x = np.arange(len(cats))
     for i, r in enumerate(runs):
@@ -58,13 +58,13 @@ def category_chart(runs: list[EvalRun], metric: str) -> str:
     ax.set_ylabel(metric)
     ax.set_title(f"{metric} per category")
     ax.legend(fontsize=8)
-    return _png(fig)
+    return png_uri(fig)
 
 
 def rank_chart(runs: list[EvalRun]) -> str:
     import numpy as np
 
-    fig, ax = _figure()
+    fig, ax = new_figure()
     width = 0.8 / max(len(runs), 1)
     x = np.arange(len(RANK_BUCKETS))
     for i, r in enumerate(runs):
@@ -76,11 +76,11 @@ def rank_chart(runs: list[EvalRun]) -> str:
     ax.set_ylabel("queries")
     ax.set_title("Rank distribution")
     ax.legend(fontsize=8)
-    return _png(fig)
+    return png_uri(fig)
 
 
 def reliability_chart(bins: list[dict], ece: float | None) -> str:
-    fig, ax = _figure(4.2, 4.0)
+    fig, ax = new_figure(4.2, 4.0)
     ax.plot([0, 1], [0, 1], linestyle="--", color="grey", linewidth=1, label="perfect calibration")
     if bins:
         ax.bar([b["low"] for b in bins], [b["accuracy"] for b in bins], width=[b["high"] - b["low"] for b in bins],
@@ -92,12 +92,12 @@ def reliability_chart(bins: list[dict], ece: float | None) -> str:
     ax.set_ylabel("share correct")
     ax.set_title(f"Reliability (ECE {ece:.3f})" if ece is not None else "Reliability")
     ax.legend(fontsize=8)
-    return _png(fig)
+    return png_uri(fig)
 
 
 def coverage_chart(curve: list[dict]) -> str:
     """Accuracy against coverage as the answer threshold t rises (each point labelled with its t)."""
-    fig, ax = _figure(4.6, 4.0)
+    fig, ax = new_figure(4.6, 4.0)
     pts = [p for p in curve if p.get("accuracy") is not None]
     ax.plot([p["coverage"] for p in pts], [p["accuracy"] for p in pts], "o-", markersize=3)
     for p in pts:
@@ -108,7 +108,7 @@ def coverage_chart(curve: list[dict]) -> str:
     ax.set_xlabel("coverage (share answered: confidence >= t)")
     ax.set_ylabel("accuracy of the answered")
     ax.set_title("Coverage vs accuracy")
-    return _png(fig)
+    return png_uri(fig)
 
 
 def plot_risk_coverage(ax, curve: list[dict], label: str = "", mark: float | None = None) -> None:
@@ -128,10 +128,10 @@ def plot_risk_coverage(ax, curve: list[dict], label: str = "", mark: float | Non
 
 
 def risk_coverage_chart(curve: list[dict], mark: float | None = None) -> str:
-    fig, ax = _figure(4.6, 4.0)
+    fig, ax = new_figure(4.6, 4.0)
     plot_risk_coverage(ax, curve, mark=mark)
     ax.set_title("Risk vs coverage")
-    return _png(fig)
+    return png_uri(fig)
 
 
 def deflection_section(a: dict) -> list[str]:
@@ -148,7 +148,7 @@ def deflection_section(a: dict) -> list[str]:
 
     rows = [["all", *[cell(a[k]) for k in keys]]]
     rows += [[g, *[cell(m.get(k)) for k in keys]] for g, m in (a.get("by_category") or {}).items()]
-    parts = ["<h2>Deflection</h2>", _table(["tickets", *keys], rows)]
+    parts = ["<h2>Deflection</h2>", html_table(["tickets", *keys], rows)]
     if a.get("risk_coverage"):
         parts.append(f'<img alt="risk-coverage curve" src="{risk_coverage_chart(a["risk_coverage"])}">')
     return parts
@@ -167,7 +167,7 @@ def calibration_section(metrics: dict, heading: str | None = None) -> list[str]:
     parts.append(f'<img alt="reliability diagram" src="{reliability_chart(metrics.get("reliability") or [], ece)}">')
     if curve:
         parts += [f'<img alt="coverage-accuracy curve" src="{coverage_chart(curve)}">',
-                  _table(["threshold", "coverage", "accuracy"],
+                  html_table(["threshold", "coverage", "accuracy"],
                          [[p["threshold"], p["coverage"], "–" if p["accuracy"] is None else p["accuracy"]]
                           for p in curve])]
     return parts
@@ -177,7 +177,7 @@ def _fmt(v) -> str:
     return f"{v:.3f}" if isinstance(v, float) else html.escape(str(v))
 
 
-def _table(header: list[str], rows: list[list]) -> str:
+def html_table(header: list[str], rows: list[list]) -> str:
     head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
     body = "".join("<tr>" + "".join(f"<td>{_fmt(c)}</td>" for c in row) + "</tr>" for row in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
@@ -195,14 +195,14 @@ def render_report(runs: list[EvalRun], title: str | None = None) -> str:
         f"<p>Dataset <b>{html.escape(first.dataset)}</b> · index version {first.index_version} · "
         f"git {html.escape(first.git_commit[:12])} · {html.escape(first.created_at)} · "
         f"embedding {html.escape(first.model_ids.get('embedding', '?'))}</p>",
-        "<h2>Metrics</h2>", _table(["mode", "run", "queries", *metrics], rows),
+        "<h2>Metrics</h2>", html_table(["mode", "run", "queries", *metrics], rows),
         "<h2>Per category</h2>",
     ]
     cats = sorted({c for r in runs for c in r.per_category})
     cat_rows = [[c, r.mode, r.per_category[c].get("n_queries", 0),
                  *[r.per_category[c].get(m, "–") for m in ("hit@5", "mrr@10", "ndcg@10")]]
                 for c in cats for r in runs if c in r.per_category]
-    parts += [_table(["category", "mode", "queries", "hit@5", "mrr@10", "ndcg@10"], cat_rows),
+    parts += [html_table(["category", "mode", "queries", "hit@5", "mrr@10", "ndcg@10"], cat_rows),
               f'<img alt="ndcg@10 per category" src="{category_chart(runs, "ndcg@10")}">',
               f'<img alt="hit@5 per category" src="{category_chart(runs, "hit@5")}">',
               "<h2>Rank of the first relevant document</h2>",
@@ -214,8 +214,8 @@ def render_report(runs: list[EvalRun], title: str | None = None) -> str:
                                 "supported_sentence_share", "ece", "cost_per_answer") if k in a]
             profile = a.get("calibration_profile")
             parts += [f"<h2>Answers ({html.escape(r.mode)})</h2>",
-                      _table(keys, [[a[k] if a[k] is not None else "–" for k in keys]]),
-                      _table(["stage", "p50 s", "p95 s"], [[s, v["p50"], v["p95"]] for s, v in a.get("latency", {}).items()]),
+                      html_table(keys, [[a[k] if a[k] is not None else "–" for k in keys]]),
+                      html_table(["stage", "p50 s", "p95 s"], [[s, v["p50"], v["p95"]] for s, v in a.get("latency", {}).items()]),
                       *deflection_section(a),
                       "<h2>Calibration</h2>",
                       f"<p>calibration {html.escape(str(a.get('calibration_version', '?')))}"
@@ -224,7 +224,7 @@ def render_report(runs: list[EvalRun], title: str | None = None) -> str:
     notes = [n for r in runs for n in r.notes]
     if notes:
         parts.append("<h2>Notes</h2><ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>")
-    return _page(title or first.dataset, parts)
+    return html_page(title or first.dataset, parts)
 
 
 def render_calibration_report(cal: dict, title: str | None = None) -> str:
@@ -245,7 +245,7 @@ def render_calibration_report(cal: dict, title: str | None = None) -> str:
         for name in cal.get("fitted_on", []):
             if isinstance(m[key].get(name), dict):
                 parts += calibration_section(m[key][name], name)
-    return _page(title or "Confidence calibration", parts)
+    return html_page(title or "Confidence calibration", parts)
 
 
 def write_calibration_report(cal: dict, path: Path, title: str | None = None) -> Path:
@@ -255,7 +255,7 @@ def write_calibration_report(cal: dict, path: Path, title: str | None = None) ->
     return path
 
 
-def _page(title: str, parts: list[str]) -> str:
+def html_page(title: str, parts: list[str]) -> str:
     style = ("body{font-family:system-ui,sans-serif;max-width:980px;margin:2em auto;color:#222}"
              "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}"
              "th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}img{max-width:100%;display:block}")

@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
+from deflectkit.core.config.providers import ProviderName
 from deflectkit.core.db import Connections
 from feedback.audit import AuditLog
 from feedback.errors import FlagError
@@ -22,7 +23,7 @@ from feedback.errors import FlagError
 
 class Flags(BaseModel):
     generation_enabled: bool = Field(True, description="Kill switch: False = never call the LLM; escalate instead.")
-    provider: str | None = Field(None, description="Override the configured LLM provider; None = use settings.")
+    provider: ProviderName | None = Field(None, description="Override the configured LLM provider; None = use settings.")
     disabled_sources: list[str] = Field(default_factory=list,
                                         description="Doc ids or path prefixes the assistant must not cite.")
 

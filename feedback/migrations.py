@@ -83,7 +83,39 @@ def m003_interaction_outcomes(db: sqlite_utils.Database) -> None:
         FROM interactions i""")
 
 
-def m004_escalation_queue(db: sqlite_utils.Database) -> None:
+def m004_api_keys(db: sqlite_utils.Database) -> None:
+    # API keys (hashed) and per-key rate windows, beside the audit log that records each key's use;
+    # self-service asks (the customer's 'did this help?' is interactions.customer_resolved, m005).
+    db["api_keys"].create({"name": str, "key_id": str, "key_hash": str, "scopes": str, "created_at": str,
+                           "created_by": str, "revoked_at": str, "last_used_at": str}, pk="name")
+    db["api_keys"].create_index(["key_id"], unique=True)
+    db["api_rate"].create({"name": str, "window": int, "count": int}, pk=("name", "window"))
+    db["selfservice"].create({"request_id": str, "asked_at": str, "channel": str, "answered": int,
+                              "index_version": int}, pk="request_id")
+    db["selfservice"].create_index(["asked_at"])
+
+
+def m005_ticket_opened_and_customer_resolved(db: sqlite_utils.Database) -> None:
+    # opened_at: when the ticket was opened (help desk or desk), so handle time = open -> reply sent.
+    # customer_resolved: the customer's "did this answer your question?" on a self-service answer
+    # (1 yes, 0 no, NULL not asked). interaction_outcomes selects i.*, so it shows both columns as is.
+    db.execute("ALTER TABLE interactions ADD COLUMN opened_at TEXT")
+    db.execute("ALTER TABLE interactions ADD COLUMN customer_resolved INTEGER")
+
+
+def m006_login_throttle(db: sqlite_utils.Database) -> None:
+    # Failed sign-ins per account and per client (feedback/throttle.py); rows expire after the lockout.
+    db.execute("""CREATE TABLE login_throttle (
+        key TEXT PRIMARY KEY, failures INTEGER NOT NULL, last_at REAL NOT NULL)""")
+
+
+def m007_audit_keyed_chain(db: sqlite_utils.Database) -> None:
+    # Rows so far are chain 1 (plain SHA-256); new ones are HMAC-keyed (feedback/audit.py). The store seals
+    # the chain-1 rows with one keyed row in this migration's transaction (AuditLog.seal_legacy).
+    db.execute("ALTER TABLE audit ADD COLUMN chain INTEGER NOT NULL DEFAULT 1")
+
+
+def m008_escalation_queue(db: sqlite_utils.Database) -> None:
     # The escalation queue: who claimed and resolved each escalation, and the resolver's reply (a labeled
     # example). One escalation per request: older double clicks become 'duplicate' so the unique index holds.
     for column, kind in (("claimed_by", str), ("claimed_at", str), ("resolved_by", str), ("resolved_at", str),
@@ -107,11 +139,27 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     m001_create_tables,
     m002_audit_append_only,
     m003_interaction_outcomes,
-    m004_escalation_queue,  # the lead renames it m006_escalation_queue at merge (after m004_api_keys, m005)
+    m004_api_keys,
+    m005_ticket_opened_and_customer_resolved,
+    m006_login_throttle,
+    m007_audit_keyed_chain,
+    m008_escalation_queue,
 ]
 
 
-def migrate(conns: Connections) -> list[str]:
-    """Apply pending migrations; safe to call from many processes at once. Returns the names applied now."""
+def migrate(conns: Connections, then: Callable[[sqlite_utils.Database, list[str]], None] | None = None) -> list[str]:
+    """Apply pending migrations; safe to call from many processes at once. Returns the names applied now.
+
+    `then(db, applied)` runs in the same transaction, after them (only when some were pending)."""
     conns.enable_wal()
-    return run_migrations(conns.db, MIGRATIONS, write=conns.write)
+
+    def write(fn):
+        def migrate_then(db):
+            applied = fn(db)
+            if then is not None:
+                then(db, applied)
+            return applied
+
+        return conns.write(migrate_then)
+
+    return run_migrations(conns.db, MIGRATIONS, write=write)

@@ -19,6 +19,7 @@ WebhookStatus = Literal["disabled", "pending", "delivered", "queued"]
 EscalationStatus = Literal["open", "claimed", "resolved", "duplicate"]
 QUEUE_STATUSES: tuple[str, ...] = ("open", "claimed", "resolved")
 Outcome = Literal["escalated", "edited", "used_as_is", "unused"]
+Override = Literal["sent_despite_escalation", "escalated_despite_answer"]
 
 REDACTED = "[redacted]"
 
@@ -149,18 +150,21 @@ class AuditEntry(BaseModel):
     details: dict = Field(default_factory=dict)
     prev_hash: str
     hash: str
+    chain: int = Field(1, description="1: plain SHA-256 (written before the log was keyed); 2: HMAC under the audit key.")
 
 
 class AuditProblem(BaseModel):
     seq: int
-    kind: Literal["edited", "deleted", "broken_link"]
+    kind: Literal["edited", "deleted", "broken_link", "unkeyed", "truncated", "rechained"]
     detail: str
 
 
 class AuditReport(BaseModel):
     ok: bool
     rows: int
-    head_hash: str = Field(description="Hash of the last row; record it elsewhere to detect a rewritten tail.")
+    head_seq: int = Field(0, description="Row number of the last row.")
+    head_hash: str = Field(description="Hash of the last row; with head_seq, the anchor to keep elsewhere "
+                                       "(`deflect audit anchor`) to detect a deleted or rewritten tail.")
     problems: list[AuditProblem] = Field(default_factory=list)
 
 
@@ -218,3 +222,24 @@ class DashboardRow(BaseModel):
     cost_total: float
     cost_per_answer: float | None
     cost_per_used_draft: float | None = Field(description="All cost divided by drafts sent (as-is or edited).")
+
+
+class TicketRecord(BaseModel):
+    """One ticket as the ROI readout and the SLOs see it, from the feedback store or a baseline CSV.
+
+    Fields the source cannot know are None (a pre-pilot CSV has no drafts, no votes)."""
+
+    ticket_id: str
+    created_at: datetime = Field(description="When it was drafted (store) or opened (baseline CSV), UTC.")
+    agent: str | None = None
+    handle_time_s: float | None = Field(None, ge=0, description="Ticket opened to reply sent (or handed off).")
+    first_contact_resolution: bool | None = None
+    escalated: bool = Field(False, description="Handed to another team by an agent.")
+    deflected: bool = Field(False, description="Resolved by self-service, or by a draft sent as-is.")
+    drafted: bool | None = Field(None, description="The assistant offered a sendable draft; None before the pilot.")
+    used: bool | None = Field(None, description="The agent sent the draft, edited or not; None before the pilot.")
+    llm_cost: float = 0.0
+    latency_s: float | None = Field(None, description="Seconds to draft.")
+    thumbs: Thumbs | None = None
+    reason: ReasonCode | None = None
+    override: Override | None = Field(None, description="The agent went against the assistant's decision.")

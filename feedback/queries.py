@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import difflib
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from assistant.models import Answer
-from feedback.models import FeedbackFilter, Interaction
+from feedback.models import FeedbackFilter, Interaction, TicketRecord
 
 # Columns of the interaction_outcomes view that dashboards need (no text, no JSON).
 STATS_COLUMNS = ("request_id, day, index_version, provider, prompt_version, calibration_version, decision, "
@@ -59,6 +59,38 @@ def row_to_interaction(row: dict, with_answer: bool = True) -> Interaction:
         edited=bool(row["edited"]), escalated=bool(row["escalated"]), out_of_scope=bool(row["out_of_scope"]),
         sent=bool(row["sent"]),
     )
+
+
+# What ticket_records selects: outcome columns, and when the agent first replied or handed the ticket off.
+RECORD_COLUMNS = ("request_id, user, created_at, opened_at, decision, latency_s, cost, thumbs, reason, edited, "
+                  "escalated, sent, customer_resolved, "
+                  "(SELECT MIN(t) FROM (SELECT s.created_at AS t FROM sent s WHERE s.request_id = o.request_id "
+                  "UNION ALL SELECT x.created_at FROM escalations x WHERE x.request_id = o.request_id)) AS done_at")
+
+
+def as_utc(at: datetime) -> datetime:
+    """A naive time is taken as UTC (the store writes UTC); an aware one is converted to UTC."""
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+
+
+def _utc(text: str | None) -> datetime | None:
+    return as_utc(datetime.fromisoformat(text)) if text else None
+
+
+def row_to_record(row: dict) -> TicketRecord:
+    """An outcome row (RECORD_COLUMNS) as a TicketRecord: handle time from opened_at to the first send
+    or escalation, deflected = the customer said resolved or the draft went out as-is."""
+    opened, done = _utc(row["opened_at"]), _utc(row["done_at"])
+    escalated, sent, edited = bool(row["escalated"]), bool(row["sent"]), bool(row["edited"])
+    drafted = row["decision"] == "answer"
+    override = ("sent_despite_escalation" if sent and not drafted and not escalated
+                else "escalated_despite_answer" if escalated and drafted else None)
+    return TicketRecord(
+        ticket_id=row["request_id"], created_at=_utc(row["created_at"]), agent=row["user"],
+        handle_time_s=(done - opened).total_seconds() if opened and done and done >= opened else None,
+        escalated=escalated, deflected=row["customer_resolved"] == 1 or (sent and not edited and not escalated),
+        drafted=drafted, used=sent and not escalated, llm_cost=row["cost"] or 0.0, latency_s=row["latency_s"],
+        thumbs=row["thumbs"], reason=row["reason"], override=override)
 
 
 def latency_of(timings: dict[str, float]) -> float:

@@ -25,6 +25,7 @@ from feedback.audit import AuditLog
 from feedback.errors import FeedbackError, UnknownInteraction
 from feedback.escalations import EscalationQueue
 from feedback.flags import FlagStore
+from feedback.keys import ApiKeyStore
 from feedback.migrations import migrate
 from feedback.models import (
     DashboardRow,
@@ -40,17 +41,23 @@ from feedback.models import (
     RetentionReport,
     SentDraft,
     Thumbs,
+    TicketRecord,
 )
 from feedback.queries import (
+    RECORD_COLUMNS,
     STATS_COLUMNS,
+    as_utc,
     cited_docs,
     filter_sql,
     latency_of,
     page_sql,
     row_to_interaction,
+    row_to_record,
     unified_diff,
 )
+from feedback.selfservice import SelfServiceStore
 from feedback.sessions import SessionStore
+from feedback.throttle import LoginThrottle, ThrottleConfig
 from feedback.users import UserStore
 from feedback.webhook import WebhookConfig, post_json
 
@@ -71,23 +78,31 @@ def _checked(kind: Any, value: T, what: str) -> T:
 class FeedbackStore:
     def __init__(self, path: Path | str, *, webhook: WebhookConfig | None = None,
                  clock: Callable[[], datetime] = utc_now, busy_timeout_s: float = 10.0,
-                 hasher: PasswordHasher | None = None):
+                 hasher: PasswordHasher | None = None, throttle: ThrottleConfig | None = None,
+                 audit_key: bytes | None = None, audit_key_file: Path | None = None):
+        """`audit_key` keys the audit log's hash chain; without it, the key in `audit_key_file` (default
+        audit.key beside the database), made on first use."""
         self.path = Path(path)
         self.webhook = webhook
         self._clock = clock
         self._conns = Connections(self.path, busy_timeout_s)
         self._http: httpx.Client | None = None  # made on the first delivery (building one loads TLS certificates)
-        migrate(self._conns)
-        self.audit = AuditLog(self._conns, clock)
+        self.audit = AuditLog(self._conns, clock, audit_key, audit_key_file or self.path.with_name("audit.key"))
+        migrate(self._conns, then=self.audit.seal_legacy)
         self.flags = FlagStore(self._conns, self.audit, clock)
-        self.users = UserStore(self._conns, self.audit, clock, hasher)
+        self.throttle = LoginThrottle(clock, throttle)  # one set of limits for every process on this file
+        self.users = UserStore(self._conns, self.audit, clock, hasher, self.throttle)
+        self.keys = ApiKeyStore(self._conns, self.audit, clock, self.throttle)
+        self.selfservice = SelfServiceStore(self._conns, self.audit, clock)
         self.escalations = EscalationQueue(self._conns, self.audit, clock)
         self.sessions = SessionStore(self._conns, clock)
 
     @classmethod
     def from_settings(cls, settings: Any, **kwargs: Any) -> FeedbackStore:
+        key = settings.audit_key.get_secret_value().encode() if settings.audit_key else None
         return cls(settings.feedback_db_path, webhook=WebhookConfig.from_settings(settings),
-                   busy_timeout_s=settings.feedback_busy_timeout_s, **kwargs)
+                   busy_timeout_s=settings.feedback_busy_timeout_s, throttle=ThrottleConfig.from_settings(settings),
+                   audit_key=key, audit_key_file=settings.audit_key_path, **kwargs)
 
     def close(self) -> None:
         if self._http is not None:
@@ -99,8 +114,11 @@ class FeedbackStore:
         return self._clock().isoformat()
 
     # --- writes ------------------------------------------------------------------------------
-    def record_interaction(self, answer: Answer, user: str) -> Interaction:
-        """Store an answer with its versions. Recording the same request_id again keeps the first one."""
+    def record_interaction(self, answer: Answer, user: str, opened_at: datetime | None = None) -> Interaction:
+        """Store an answer with its versions. Recording the same request_id again keeps the first one.
+
+        `opened_at`: when the ticket was opened (the help desk's created time, or when the agent opened
+        it in the desk); handle time in the ROI readout runs from it to the reply sent."""
         row = {"request_id": answer.request_id, "user": user, "created_at": self._now(), "decision": answer.decision,
                "confidence": answer.confidence, "confidence_label": answer.confidence_label,
                "index_version": answer.index_version, "provider": answer.provider, "model": answer.model,
@@ -108,7 +126,7 @@ class FeedbackStore:
                "latency_s": latency_of(answer.timings), "cost": answer.cost, "tokens_in": answer.tokens_in,
                "tokens_out": answer.tokens_out, "ticket": answer.ticket, "draft": answer.draft,
                "cited_doc_ids": json.dumps(cited_docs(answer)), "answer_json": answer.model_dump_json(),
-               "redacted_at": None}
+               "redacted_at": None, "opened_at": as_utc(opened_at).isoformat() if opened_at else None}
         self._conns.write(lambda db: db["interactions"].insert(row, ignore=True))
         return self.get_interaction(answer.request_id)
 
@@ -253,6 +271,13 @@ class FeedbackStore:
     def count_interactions(self, filter: FeedbackFilter | None = None) -> int:
         where, params = filter_sql(filter)
         return self._conns.read(f"SELECT COUNT(*) FROM interaction_outcomes{where}", params)[0][0]
+
+    def ticket_records(self, filter: FeedbackFilter | None = None) -> list[TicketRecord]:
+        """Per interaction what the ROI readout and the SLOs read (no ticket text), oldest first."""
+        where, params = filter_sql(filter)
+        rows = self._conns.query(f"SELECT {RECORD_COLUMNS} FROM interaction_outcomes o{where} "
+                                 "ORDER BY created_at, request_id", params)
+        return [row_to_record(r) for r in rows]
 
     def list_feedback(self, request_id: str | None = None) -> list[Feedback]:
         return [Feedback(**r) for r in self._rows("feedback", request_id)]

@@ -33,8 +33,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from deflectkit.core.config.feedback import Role
 from deflectkit.core.db import Connections
 from feedback.audit import AuditLog
-from feedback.errors import UserError
+from feedback.errors import LoginThrottled, UserError
 from feedback.models import User
+from feedback.throttle import LoginThrottle, throttle_keys
 
 ROLES: tuple[str, ...] = Role.__args__
 _BASE = frozenset({"ask", "feedback", "escalate"})
@@ -62,11 +63,12 @@ def _row_to_user(row: dict) -> User:
 
 class UserStore:
     def __init__(self, conns: Connections, audit: AuditLog, clock: Callable[[], datetime],
-                 hasher: PasswordHasher | None = None):
+                 hasher: PasswordHasher | None = None, throttle: LoginThrottle | None = None):
         self._conns = conns
         self._audit = audit
         self._clock = clock
         self._hasher = hasher or PasswordHasher()
+        self._throttle = throttle or LoginThrottle(clock)
         self._dummy_hash: str | None = None
 
     def get(self, name: str) -> User | None:
@@ -136,8 +138,24 @@ class UserStore:
 
         self._conns.write(write)
 
-    def authenticate(self, name: str, password: str) -> User | None:
-        """The user if the password matches a local, enabled account; audited as login / login_failed."""
+    def authenticate(self, name: str, password: str, client: str | None = None) -> User | None:
+        """The user if the password matches a local, enabled account; audited as login / login_failed.
+
+        `client` identifies where the attempt comes from (an IP address), for per-client throttling.
+        Raises LoginThrottled, without checking the password, while the account or client is backing
+        off or locked out (feedback/throttle.py); the start of a lockout is audited as login_lockout."""
+        keys = throttle_keys(name, client)
+
+        def charge(db):
+            verdict = self._throttle.charge(db, keys)
+            if not verdict.allowed:
+                self._audit.append_in(db, "login_failed", name, details={
+                    "via": "password", "throttled": True, "retry_after_s": round(verdict.retry_after_s)})
+            return verdict
+
+        verdict = self._conns.write(charge)
+        if not verdict.allowed:
+            raise LoginThrottled(verdict.retry_after_s, verdict.key.split(":", 1)[0], verdict.locked)
         rows = self._conns.query("SELECT * FROM users WHERE name = ?", [name])
         row = rows[0] if rows else None
         stored = row["password_hash"] if row and row["password_hash"] and not row["disabled"] else None
@@ -151,7 +169,12 @@ class UserStore:
         def write(db) -> None:
             if ok and self._hasher.check_needs_rehash(stored):
                 db.execute("UPDATE users SET password_hash = ? WHERE name = ?", [self._hasher.hash(password), name])
+            if ok:
+                self._throttle.refund(db, keys)
             self._audit.append_in(db, "login" if ok else "login_failed", name, details={"via": "password"})
+            for key, failures in [] if ok else self._throttle.newly_locked(db, keys):
+                self._audit.append_in(db, "login_lockout", name, target=key, details={
+                    "failures": failures, "lockout_s": self._throttle.config.lockout_s})
 
         self._conns.write(write)
         return _row_to_user(row) if ok else None

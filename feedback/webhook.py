@@ -1,5 +1,6 @@
 """POST an escalation as JSON with retries (httpx + tenacity). Delivery is at-least-once: receivers dedupe on
 the Idempotency-Key header. Persistence (the outbox) lives in the store; this module only talks HTTP.
+`send_json` is the retrying request underneath, shared with the help-desk adapters (integrations/).
 """
 
 from __future__ import annotations
@@ -42,17 +43,25 @@ class _Retryable(Exception):
 def post_json(config: WebhookConfig, payload: dict, idempotency_key: str,
               client: httpx.Client | None = None) -> DeliveryResult:
     """POST payload, retrying transient failures; never raises for HTTP or network errors."""
+    return send_json("POST", config.url, payload, retries=config.retries, timeout_s=config.timeout_s,
+                     backoff_s=config.backoff_s, headers={"Idempotency-Key": idempotency_key}, client=client)
+
+
+def send_json(method: str, url: str, payload: dict, *, retries: int, timeout_s: float, backoff_s: float,
+              headers: dict[str, str] | None = None, auth: httpx.Auth | None = None,
+              client: httpx.Client | None = None) -> DeliveryResult:
+    """One JSON request, retried with exponential backoff on transient failures (no connection, timeout,
+    408, 429, 5xx); never raises for HTTP or network errors. Shared by every outbound delivery."""
     attempts = 0
     last: tuple[int | None, str] = (None, "")
     own = client is None
-    client = client or httpx.Client(timeout=config.timeout_s)
+    client = client or httpx.Client(timeout=timeout_s)
 
     def once() -> int:
         nonlocal attempts, last
         attempts += 1
         try:
-            r = client.post(config.url, json=payload, headers={"Idempotency-Key": idempotency_key},
-                            timeout=config.timeout_s)
+            r = client.request(method, url, json=payload, headers=headers, auth=auth, timeout=timeout_s)
         except httpx.HTTPError as e:
             last = (None, f"{type(e).__name__}: {e}")
             raise _Retryable from e
@@ -61,13 +70,13 @@ def post_json(config: WebhookConfig, payload: dict, idempotency_key: str,
             raise _Retryable
         return r.status_code
 
-    retry = Retrying(stop=stop_after_attempt(config.retries + 1),
-                     wait=wait_exponential(multiplier=config.backoff_s, max=max(config.backoff_s * 8, 0.001)),
+    retry = Retrying(stop=stop_after_attempt(retries + 1),
+                     wait=wait_exponential(multiplier=backoff_s, max=max(backoff_s * 8, 0.001)),
                      retry=retry_if_exception_type(_Retryable))
     try:
         status = retry(once)
     except RetryError:
-        log.warning("webhook delivery failed", extra={"attempts": attempts, "error": last[1]})
+        log.warning("delivery failed", extra={"method": method, "attempts": attempts, "error": last[1]})
         return DeliveryResult(False, attempts, last[0], last[1])
     finally:
         if own:

@@ -9,6 +9,25 @@ from typing import Literal
 from pydantic import BaseModel, Field, field_validator
 
 DocFormat = Literal["markdown", "html", "text", "pdf", "export"]
+# A document names its owner with a label `owner:NAME` (an export label, or front matter `owner: NAME`).
+OWNER_PREFIX = "owner:"
+
+
+def owner_of(labels: list[str]) -> str | None:
+    """The owner a document's labels name (the first `owner:` label), or None."""
+    for label in labels:
+        if label.lower().startswith(OWNER_PREFIX) and label[len(OWNER_PREFIX):].strip():
+            return label[len(OWNER_PREFIX):].strip()
+    return None
+
+
+def printable(text: str) -> str:
+    """`text` safe to store and print: undecodable bytes of a file name (lone surrogates, PEP 383) become
+    `\\xff` escapes, other lone surrogates `\\udcff` ones; valid text is returned unchanged."""
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def sha256(*parts: str) -> str:
@@ -86,6 +105,11 @@ class Chunk(BaseModel):
 class FileError(BaseModel):
     path: str
     reason: str
+
+    @field_validator("path", "reason")
+    @classmethod
+    def _printable(cls, v: str) -> str:
+        return printable(v)  # a file name with bad bytes must not break the report's JSON, database row or screen
 
 
 class IngestReport(BaseModel):

@@ -67,7 +67,7 @@ class _Scan:
 
 
 def scan(roots: list[Path], settings, progress: Progress = _no_progress) -> _Scan:
-    files, errors = discover(roots, settings.include, settings.exclude)
+    files, errors = discover(roots, settings.include, settings.exclude, settings.follow_external_links)
     out = _Scan(errors=list(errors))
     owner: dict[str, str] = {}
     max_bytes = int(settings.max_file_mb * 1024 * 1024)
@@ -102,6 +102,18 @@ def stage(roots: list[Path], settings, catalog: Catalog, embedding_model_id: str
     root_keys = {str(r) for r in roots}
     catalog.start_run(run_id, sorted(root_keys))
     report = IngestReport(run_id=run_id)
+    try:
+        return _stage(roots, settings, catalog, embedding_model_id, redactor, progress, run_id, report, started)
+    except BaseException:
+        # Whatever broke (a bug, Ctrl-C), the run must not stay "running"; a half-staged version is
+        # discarded by the next run.
+        catalog.finish_run(run_id, "failed", report.model_dump())
+        raise
+
+
+def _stage(roots: list[Path], settings, catalog: Catalog, embedding_model_id: str, redactor: Redactor | None,
+           progress: Progress, run_id: str, report: IngestReport, started: float) -> Staged:
+    root_keys = {str(r) for r in roots}
     config = index_config(settings, embedding_model_id)
     chash = config_hash(config)
 

@@ -3,7 +3,9 @@
 Globs are matched against the POSIX path relative to each root, with `**` spanning any number of
 directories (including none: `**/*.md` matches `a.md` at the root). Symlinks to files are followed;
 symlinked directories are followed once, and a link back into a directory already on the walk is
-reported as a loop instead of being entered.
+reported as a loop instead of being entered. A link that resolves outside the root (`/etc/passwd`,
+`/etc`) is reported, not read, unless the caller allows external links: whoever can drop a link
+into the knowledge base must not be able to publish the server's files in the help center.
 """
 
 from __future__ import annotations
@@ -39,17 +41,19 @@ def matches(rel_posix: str, include: list[str], exclude: list[str]) -> bool:
 
 
 def discover(
-    roots: list[Path], include: list[str], exclude: list[str]
+    roots: list[Path], include: list[str], exclude: list[str], follow_external: bool = False,
 ) -> tuple[list[tuple[Path, Path]], list[FileError]]:
     """(root, file) pairs to ingest, sorted by root then relative POSIX path, and the problems met.
 
-    Missing roots, unreadable directories or files and symlink loops become `FileError`s; the walk
-    goes on with everything else.
+    Missing roots, unreadable directories or files, symlink loops and (unless `follow_external`)
+    symlinks that resolve outside their root become `FileError`s; the walk goes on with everything else.
     """
     found: list[tuple[Path, str, Path]] = []
     errors: list[FileError] = []
     for root in roots:
-        if not root.exists():
+        if not _is_utf8(str(root)):
+            errors.append(FileError(path=str(root), reason="path is not valid UTF-8; rename it"))
+        elif not root.exists():
             if _is_loop_link(root):
                 kind = "symlink loop"
             else:
@@ -69,7 +73,7 @@ def discover(
                     + ", ".join(sorted(SUPPORTED_EXTENSIONS)),
                 ))
         elif root.is_dir():
-            _walk_root(root, include, exclude, found, errors)
+            _walk_root(root, include, exclude, found, errors, follow_external)
         else:
             errors.append(FileError(path=str(root), reason="not a regular file or directory; skip it"))
     # A root given twice (or a file given beside its folder's walk) is still read once per root.
@@ -81,8 +85,9 @@ def discover(
 
 def _walk_root(
     root: Path, include: list[str], exclude: list[str],
-    found: list[tuple[Path, str, Path]], errors: list[FileError],
+    found: list[tuple[Path, str, Path]], errors: list[FileError], follow_external: bool = False,
 ) -> None:
+    real_root = os.path.realpath(root)
     # Depth-first with an explicit stack; `ancestors` holds the resolved directories on the current
     # path, so a link to any of them is a loop, while two links to one sibling dir are both walked.
     stack: list[tuple[Path, str, frozenset[str]]] = [(root, "", frozenset())]
@@ -113,11 +118,24 @@ def _walk_root(
                 is_file = entry.is_file()
             except OSError:
                 is_dir = is_file = False
+            taken = (is_dir and not _excluded_dir(rel, exclude)) or (is_file and matches(rel, include, exclude))
+            if taken and not _is_utf8(entry.name):
+                # Such a name cannot become a doc id, a database value or a line of JSON.
+                errors.append(FileError(path=str(path), reason=(
+                    f"{'folder' if is_dir else 'file'} name is not valid UTF-8; rename it (e.g. with convmv)")))
+                continue
+            if taken and not follow_external and entry.is_symlink():
+                outside = _outside(path, real_root)
+                if outside:
+                    errors.append(FileError(path=str(path), reason=(
+                        f"symlink to {outside}, outside the ingest root: not followed; move the file "
+                        "into the knowledge base or set DEFLECT_FOLLOW_EXTERNAL_LINKS=true")))
+                    continue
             if is_dir:
-                if not _excluded_dir(rel, exclude):
+                if taken:
                     stack.append((path, rel + "/", ancestors))
             elif is_file:
-                if matches(rel, include, exclude):
+                if taken:
                     problem = _unreadable(path)
                     if problem:
                         errors.append(FileError(path=str(path), reason=problem))
@@ -128,6 +146,20 @@ def _walk_root(
                     errors.append(FileError(path=str(path), reason="symlink loop; remove the link or exclude it"))
                 elif matches(rel, include, exclude):
                     errors.append(FileError(path=str(path), reason="broken symlink; fix or remove it"))
+
+
+def _is_utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # undecodable bytes arrive as lone surrogates (PEP 383)
+        return False
+    return True
+
+
+def _outside(path: Path, real_root: str) -> str | None:
+    """The resolved target of `path` when it lies outside `real_root`, else None."""
+    target = os.path.realpath(path)
+    return None if target == real_root or target.startswith(real_root.rstrip(os.sep) + os.sep) else target
 
 
 def _excluded_dir(rel_dir: str, exclude: list[str]) -> bool:

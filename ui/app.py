@@ -56,7 +56,8 @@ def login_page() -> None:
             submitted = st.form_submit_button("Sign in", type="primary", width="stretch")
         if submitted:
             with runtime.shown_errors("Sign-in"):
-                runtime.start_session(auth.sign_in(res.store, name, password, res.settings.ui_session_hours))
+                runtime.start_session(auth.sign_in(res.store, name, password, res.settings.ui_session_hours,
+                                                   client=st.context.ip_address))
                 st.rerun()
         st.caption("No account yet? An admin creates one with `deflect users add NAME --role agent`.")
 

@@ -43,12 +43,15 @@ def origin_ok(headers: Mapping[str, str], settings: Any) -> bool:
     return not settings.ui_require_origin or header(headers, "Origin") is not None
 
 
-def sign_in(store: Any, name: str, password: str, hours: float) -> Session:
-    """A new session for a local account, or UiError saying what to do (the store audits both outcomes)."""
+def sign_in(store: Any, name: str, password: str, hours: float, client: str | None = None) -> Session:
+    """A new session for a local account, or UiError saying what to do (the store audits both outcomes).
+
+    `client` (the browser's address, when known) is throttled as well as the account: too many
+    failures raise LoginThrottled, which says when to try again."""
     name = (name or "").strip()
     if not name or not password:
         raise UiError("Enter your user name and password.")
-    user = store.users.authenticate(name, password)
+    user = store.users.authenticate(name, password, client)
     if user is None:
         raise UiError("Wrong user name or password. Forgot it? Ask an admin to reset it on the Admin page "
                       "(Users tab) or with `deflect users`.")

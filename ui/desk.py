@@ -114,17 +114,18 @@ def escalation_message(answer: Answer) -> str | None:
 
 def safety_notes(answer: Answer) -> list[str]:
     """What the guards found and did, in words an agent can act on (from Answer.guardrails)."""
-    g = answer.guardrails
+    details = {stage: [str(g) for g in answer.findings(stage)]
+               for stage in ("pii", "ticket", "sources", "output", "generation", "grounding")}
     notes = []
-    if g.get("pii"):
-        notes.append("Personal data removed before drafting: " + "; ".join(g["pii"]))
-    if g.get("ticket"):
+    if details["pii"]:
+        notes.append("Personal data removed before drafting: " + "; ".join(details["pii"]))
+    if details["ticket"]:
         notes.append("The ticket contains instruction-like text; the assistant treated it as data only.")
-    if g.get("sources"):
-        notes.append(f"{len(g['sources'])} instruction-like passage(s) in the sources were screened out.")
-    if g.get("output"):
-        notes.append("Removed from the draft: " + "; ".join(g["output"][:3]))
-    notes += g.get("generation", [])[:2] + g.get("grounding", [])[:2]
+    if details["sources"]:
+        notes.append(f"{len(details['sources'])} instruction-like passage(s) in the sources were screened out.")
+    if details["output"]:
+        notes.append("Removed from the draft: " + "; ".join(details["output"][:3]))
+    notes += details["generation"][:2] + details["grounding"][:2]
     if answer.fell_back_from == "local":
         notes.append("The local 135M model is slow and its draft failed the checks; the extractive draft is shown.")
     return notes
@@ -184,7 +185,7 @@ def meta_line(answer: Answer, seconds: float | None = None) -> str:
     if answer.cached:
         bits.append("cached")
     if answer.fallbacks:  # tells the agent why this draft is not from the configured model
-        bits.append("fallback: " + "; ".join(answer.fallbacks))
+        bits.append("fallback: " + "; ".join(map(str, answer.fallbacks)))
     if answer.cost:
         bits.append(f"cost {answer.cost:.4f}")
     return " · ".join(bits)

@@ -70,8 +70,8 @@ def resources() -> Resources:
 
 
 def peer() -> str:
-    """The address the websocket came from. Streamlit reports loopback as None (and `deflect ui` stops
-    uvicorn from rewriting it from X-Forwarded-For), so None here means 127.0.0.1."""
+    """The address the websocket came from. Streamlit reports loopback as None, so None here means
+    127.0.0.1 (with SSO on, `deflect ui` stops uvicorn from rewriting it from X-Forwarded-For)."""
     return st.context.ip_address or "127.0.0.1"
 
 

@@ -21,7 +21,7 @@ from typing import Any
 
 import pybreaker
 
-from assistant.generation import EXTRACTIVE, TRIMMED, Generation, GenerationRequest
+from assistant.generation import EXTRACTIVE, Fallback, Generation, GenerationRequest
 from assistant.providers.budget import UsageLedger, downgrade, fit_to_budget
 from assistant.providers.cache import ResponseCache
 from assistant.providers.errors import GenerationUnavailable, PromptTooLong, ProviderError
@@ -78,13 +78,13 @@ class ChainPolicy:
                    s.llm_breaker_fail_max, s.llm_breaker_reset_s, s.llm_daily_budget_tokens, s.llm_daily_budget_cost)
 
 
-def _reason(name: str, exc: BaseException) -> str:
+def _reason(name: str, exc: BaseException) -> Fallback:
     if isinstance(exc, pybreaker.CircuitBreakerError):
         cause = exc.__context__
         if cause is not None and not isinstance(cause, pybreaker.CircuitBreakerError):
-            return f"{name}: failed ({type(cause).__name__}: {cause}); circuit opened"
-        return f"{name}: skipped, circuit open after repeated failures"
-    return f"{name}: failed ({type(exc).__name__}: {exc})"
+            return Fallback(provider=name, kind="failed", detail=f"{type(cause).__name__}: {cause}; circuit opened")
+        return Fallback(provider=name, kind="circuit_open")
+    return Fallback(provider=name, kind="failed", detail=f"{type(exc).__name__}: {exc}")
 
 
 class ResilientGenerator:
@@ -126,8 +126,8 @@ class ResilientGenerator:
         with request_context(req.request_id), span("llm.generate", chain=self.chain, max_tokens=req.max_tokens) as s:
             flags = self.flags() or {}
             if not flags.get("generation_enabled", True):
-                reasons = ["generation disabled by kill switch (generation_enabled=false)"]
-                log_event(log, "llm.unavailable", reasons=reasons)
+                reasons = [Fallback(provider="", kind="kill_switch", detail="generation_enabled=false")]
+                log_event(log, "llm.unavailable", reasons=[str(r) for r in reasons])
                 raise GenerationUnavailable(reasons)
             disabled = flags.get("disabled_providers") or []
             if isinstance(disabled, str):  # a flags store may keep "openai,local"
@@ -138,10 +138,10 @@ class ResilientGenerator:
                 s.set_attribute("provider", hit.provider)
                 s.set_attribute("cached", True)
                 return hit
-            reasons: list[str] = []
+            reasons: list[Fallback] = []
             for p in self._within_budget(reasons):
                 if p.name in disabled:
-                    reasons.append(f"{p.name}: skipped, disabled by kill switch")
+                    reasons.append(Fallback(provider=p.name, kind="disabled"))
                     continue
                 try:
                     gen = self._attempt(p, req, reasons)
@@ -155,7 +155,7 @@ class ResilientGenerator:
                 if p is self.providers[0]:
                     self._store(req, p, gen)
                 return gen
-            log_event(log, "llm.unavailable", reasons=reasons)
+            log_event(log, "llm.unavailable", reasons=[str(r) for r in reasons])
             raise GenerationUnavailable(reasons)
 
     def _cache_args(self, req: GenerationRequest, p: Provider) -> tuple | None:
@@ -198,7 +198,7 @@ class ResilientGenerator:
         except Exception as e:  # noqa: BLE001 - as above
             log_event(log, "llm.cache_failed", level=logging.WARNING, error=f"{type(e).__name__}: {e}")
 
-    def _within_budget(self, reasons: list[str]) -> list[Provider]:
+    def _within_budget(self, reasons: list[Fallback]) -> list[Provider]:
         if self.ledger is None:
             return list(self.providers)
         breach = self.ledger.breach(self.policy.budget_tokens, self.policy.budget_cost)
@@ -206,7 +206,7 @@ class ResilientGenerator:
             return list(self.providers)
         why, is_cost = breach
         kept, dropped = downgrade(self.chain, {p.name: p.unit_price for p in self.providers}, keep_free=is_cost)
-        reasons.extend(f"{name}: skipped, {why}" for name in dropped)
+        reasons.extend(Fallback(provider=name, kind="over_budget", detail=why) for name in dropped)
         return [p for p in self.providers if p.name in kept]
 
     def _cap(self, p: Provider, req: GenerationRequest) -> int:
@@ -215,7 +215,7 @@ class ResilientGenerator:
             cap = min(cap, p.context_window - req.max_tokens)
         return cap
 
-    def _attempt(self, p: Provider, req: GenerationRequest, reasons: list[str]) -> Generation:
+    def _attempt(self, p: Provider, req: GenerationRequest, reasons: list[Fallback]) -> Generation:
         with span("llm.provider", provider=p.name, model=p.model) as s:
             t0 = time.perf_counter()
             # An open breaker raises here at once, before any model is built or prompt counted.
@@ -230,7 +230,7 @@ class ResilientGenerator:
             cost = p.cost(reply.tokens_in, reply.tokens_out)
             s.set_attributes({"tokens_in": reply.tokens_in, "tokens_out": reply.tokens_out, "cost": cost,
                               "latency_s": round(latency, 3), "trimmed": fitted.trimmed})
-        notes = [f"{p.name}: {TRIMMED} ({fitted.note})"] if fitted.trimmed else []
+        notes = [Fallback(provider=p.name, kind="trimmed", detail=fitted.note)] if fitted.trimmed else []
         self._record(p, req, reply, cost)
         log_event(log, "llm.call", provider=p.name, model=p.model, tokens_in=reply.tokens_in,
                   tokens_out=reply.tokens_out, cost=cost, latency_s=round(latency, 3), trimmed=fitted.trimmed,

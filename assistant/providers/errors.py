@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from assistant.generation import Fallback
+
 from assistant.errors import AssistantError, ProviderUnavailable
 
 __all__ = [
@@ -24,9 +29,9 @@ class GenerationUnavailable(ProviderError):
     `reasons` lists why each provider was skipped or failed, in chain order (also in the message).
     """
 
-    def __init__(self, reasons: list[str]):
+    def __init__(self, reasons: list[Fallback]):
         self.reasons = list(reasons)
-        detail = "; ".join(self.reasons) or "no provider configured"
+        detail = "; ".join(map(str, self.reasons)) or "no provider configured"
         super().__init__(f"No LLM is available for this request ({detail}). The extractive draft is used instead.")
 
 

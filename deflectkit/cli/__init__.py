@@ -6,7 +6,17 @@ import sys
 
 import typer
 
-from deflectkit.cli import ask_cmds, eval_cmds, feedback_cmds, index_cmds, ingest_cmds, ui_cmds
+from deflectkit.cli import (
+    api_cmds,
+    ask_cmds,
+    eval_cmds,
+    feedback_cmds,
+    helpdesk_cmds,
+    index_cmds,
+    ingest_cmds,
+    report_cmds,
+    ui_cmds,
+)
 from deflectkit.core.errors import DeflectError
 
 app = typer.Typer(
@@ -28,6 +38,10 @@ app.command("replay")(feedback_cmds.replay)
 app.command("ui")(ui_cmds.ui)
 app.add_typer(feedback_cmds.retention_app, name="retention")
 app.add_typer(feedback_cmds.audit_app, name="audit")
+app.command("api")(api_cmds.api)
+app.add_typer(api_cmds.keys_app, name="keys")
+app.add_typer(helpdesk_cmds.app, name="helpdesk")
+app.add_typer(report_cmds.app, name="report")
 
 
 @app.callback()

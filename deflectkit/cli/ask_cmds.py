@@ -20,7 +20,10 @@ app = typer.Typer(help="Draft replies and calibrate confidence.", no_args_is_hel
 
 @app.command("ask")
 def ask(
-    ticket: Annotated[str | None, typer.Argument(help="The ticket text (subject and body), quoted.")] = None,
+    ticket: Annotated[str | None, typer.Argument(
+        help="The ticket text (subject and body), quoted; - reads it from stdin.")] = None,
+    file: Annotated[Path | None, typer.Option(
+        "--file", help="Read the ticket from this file (UTF-8 text; for tickets too long for the command line).")] = None,
     batch: Annotated[Path | None, typer.Option(
         "--batch", help="Answer every ticket of a JSONL file (- for stdin), one per line: "
         '{"id": ..., "subject": optional, "body": ...} or {"id": ..., "text": ...}. Prints one Answer JSON '
@@ -38,13 +41,15 @@ def ask(
 
     if provider is not None and provider not in PROVIDERS:
         raise typer.BadParameter(f"--provider must be one of {', '.join(PROVIDERS)}, got {provider!r}")
-    if (ticket is None) == (batch is None):
-        raise typer.BadParameter("Give a ticket text or --batch FILE.jsonl (not both).")
+    if sum(x is not None for x in (ticket, file, batch)) != 1:
+        raise typer.BadParameter("Give one of: a ticket text (- for stdin), --file PATH or --batch FILE.jsonl.")
     svc = services()
     filters = Filters(locale=locale, sources=source or [])
     if batch is not None:
         _ask_batch(svc, batch, provider, filters, no_cache)
         return
+    if ticket == "-" or file is not None:
+        ticket = read_ticket(file, svc.settings.max_ticket_chars)
     with err_console.status("Drafting…", spinner="dots") if not json_out else nullcontext():
         answer = svc.answer(ticket, provider, filters, cache_bypass=no_cache)
     if json_out:
@@ -74,6 +79,28 @@ def _ask_batch(svc, path: Path, provider: str | None, filters, no_cache: bool) -
                 row = {"id": item.id, "line": item.line, "error": item.error}
             print(json.dumps(row, ensure_ascii=False, default=str), flush=True)
             cb("tickets", i, len(items))
+
+
+def read_ticket(path: Path | None, max_chars: int) -> str:
+    """The ticket from a file (or stdin when `path` is None), read no further than the assistant would.
+
+    Bytes that are not UTF-8 are kept as lone surrogates: the assistant replaces them and says so."""
+    import sys
+
+    from deflectkit.core.errors import InputError
+
+    limit = 4 * (max_chars + 1)  # UTF-8 takes at most 4 bytes a character: enough to see the cap is passed
+    try:
+        if path is None:
+            data = sys.stdin.buffer.read(limit)
+        else:
+            with path.open("rb") as f:
+                data = f.read(limit)
+    except FileNotFoundError as e:
+        raise InputError(f"No ticket file at {path}: give a text file holding the ticket.") from e
+    except OSError as e:
+        raise InputError(f"Cannot read {path or 'stdin'}: {e.strerror}.") from e
+    return data.decode("utf-8", "surrogateescape")
 
 
 def _read_batch_file(path: Path) -> str:
@@ -110,9 +137,8 @@ def render_answer(answer) -> None:
     unsupported = [s.text for s in answer.sentences if not s.supported]
     for s in unsupported:
         console.print(f"[yellow]unsupported:[/yellow] {escape(s)}")
-    for kind, items in answer.guardrails.items():
-        for item in items:
-            console.print(f"[dim]guard {kind}: {escape(item)}[/dim]")
+    for finding in answer.guardrails:
+        console.print(f"[dim]guard {finding.stage}: {escape(str(finding))}[/dim]")
     stages = ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in answer.timings.items())
     console.print(f"[dim]{stages}; index v{answer.index_version}, prompt {answer.prompt_version}, "
                   f"calibration {answer.calibration_version}[/dim]")

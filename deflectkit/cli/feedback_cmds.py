@@ -1,6 +1,6 @@
 """`deflect users|feedback|retention|audit|replay`: the feedback store from the command line.
 
-Sub-apps: users_app (add, list), feedback_app (export), retention_app (apply), audit_app (verify);
+Sub-apps: users_app (add, list), feedback_app (export), retention_app (apply), audit_app (verify, anchor);
 plus the `replay` command function.
 """
 
@@ -161,9 +161,14 @@ def retention_apply(
 
 # --- audit ---------------------------------------------------------------------------------------
 @audit_app.command("verify")
-def audit_verify(json_out: JsonOpt = False) -> None:
+def audit_verify(
+    anchor: Annotated[str | None, typer.Option(
+        "--anchor", help="HASH:ROW printed by `deflect audit anchor` (or a file holding it): also check that "
+        "row ROW is still there with that hash, so deleted last rows and a rewritten log are caught.")] = None,
+    json_out: JsonOpt = False,
+) -> None:
     """Recompute the hash chain; exit 1 naming any edited or deleted row."""
-    report = open_store().audit.verify()
+    report = open_store().audit.verify(read_anchor(anchor) if anchor else None)
     if json_out:
         print_json(report.model_dump(mode="json"))
     elif report.ok:
@@ -173,6 +178,42 @@ def audit_verify(json_out: JsonOpt = False) -> None:
             err_console.print(f"[red]row {p.seq}: {p.kind}[/red] — {p.detail}")
     if not report.ok:
         raise typer.Exit(1)
+
+
+@audit_app.command("anchor")
+def audit_anchor(json_out: JsonOpt = False) -> None:
+    """Print the log's head as HASH:ROW, to keep where the database's writers cannot reach (run it periodically)."""
+    from feedback.audit import Anchor
+
+    report = open_store().audit.verify()
+    anchor = Anchor(report.head_seq, report.head_hash)
+    if json_out:
+        print_json({"anchor": str(anchor), "head_seq": anchor.seq, "head_hash": anchor.hash, "rows": report.rows,
+                    "ok": report.ok})
+    else:
+        print(anchor)
+    if not report.ok:
+        err_console.print("[red]The audit log does not verify[/red]: this anchor vouches for a damaged log. "
+                          "Run `deflect audit verify` to see why.")
+        raise typer.Exit(1)
+
+
+def read_anchor(value: str):
+    """An anchor given as HASH:ROW, or as a file holding it (the line, or the JSON of `audit anchor --json`)."""
+    import re
+
+    from feedback.audit import Anchor
+
+    path = Path(value)
+    if ":" not in value or path.is_file():
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as e:
+            raise typer.BadParameter(f"--anchor {value!r} is neither HASH:ROW nor a readable file ({e.strerror}).") \
+                from e
+        found = re.search(r"\b[0-9a-f]{64}:\d+\b", text)
+        value = found.group(0) if found else text
+    return Anchor.parse(value)
 
 
 # --- replay --------------------------------------------------------------------------------------

@@ -50,7 +50,7 @@ def streamlit_command(port: int, host: str, max_upload_mb: int = 50, app: Path =
     return cmd
 
 
-def child_env(provider: str | None, base: dict[str, str] | None = None) -> dict[str, str]:
+def child_env(provider: str | None, base: dict[str, str] | None = None, sso: bool = False) -> dict[str, str]:
     """The environment of the app: ours (DEFLECT_* included) plus the provider choice and no telemetry."""
     env = dict(os.environ if base is None else base)
     if provider:
@@ -58,9 +58,11 @@ def child_env(provider: str | None, base: dict[str, str] | None = None) -> dict[
         env["DEFLECT_ASSISTANT_PROVIDER"] = provider  # the Settings field the assistant reads
     env.setdefault("ANONYMIZED_TELEMETRY", "False")
     env.setdefault("HF_HUB_OFFLINE", "1")
-    # uvicorn (under Streamlit) replaces the peer address with X-Forwarded-For on connections from
-    # 127.0.0.1; the SSO check needs the real peer (the proxy), so trust no forwarding header by default.
-    env.setdefault("FORWARDED_ALLOW_IPS", "")
+    if sso:
+        # uvicorn (under Streamlit) replaces the peer address with X-Forwarded-For on connections from
+        # 127.0.0.1. The SSO check needs the real peer (is it the proxy?), so no forwarding header is
+        # believed then; without SSO the forwarded address serves per-client sign-in throttling.
+        env.setdefault("FORWARDED_ALLOW_IPS", "")
     return env
 
 
@@ -133,7 +135,7 @@ def ui(
         )
     err_console.print(f"deflectkit UI on http://{host}:{port} (Ctrl+C to stop)")
     try:
-        code = subprocess.call(cmd, env=child_env(provider))
+        code = subprocess.call(cmd, env=child_env(provider, sso=bool(settings.trusted_user_header)))
     except KeyboardInterrupt:
         code = 0
     raise typer.Exit(code)

@@ -6,30 +6,33 @@ import re
 from pathlib import Path
 
 from ingest.errors import LoaderError
-from ingest.models import Document
+from ingest.models import OWNER_PREFIX, Document
 from ingest.normalize import html_to_markdown, humanize_stem, markdown_title, normalize_text
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
 _FRONT_TITLE = re.compile(r"^title[ \t]*:[ \t]*(.+?)[ \t]*$", re.M)
+_FRONT_OWNER = re.compile(r"^owner[ \t]*:[ \t]*(.+?)[ \t]*$", re.M)
 _FRONT_URL = re.compile(r"^url[ \t]*:[ \t]*(.+?)[ \t]*$", re.M)
 _MAX_TITLE = 200
 
 
 def load_markdown(path: Path, text: str, doc_id: str, source: str) -> Document:
-    """Markdown stays Markdown; YAML front matter is dropped from the text but its `title:` and `url:` (the
-    article's public address, for "Open article") are used."""
+    """Markdown stays Markdown; YAML front matter is dropped from the text but its `title:` is used, its
+    `owner:` becomes an `owner:NAME` label (who is told when agents reject the article), and its `url:` is
+    the article's public address (for "Open article")."""
     text = normalize_text(text)
-    front_title = url = ""
+    front: dict[str, str] = {}
     m = _FRONT_MATTER.match(text)
     if m:
-        t = _FRONT_TITLE.search(m.group(1))
-        front_title = t.group(1).strip().strip("\"'") if t else ""
-        u = _FRONT_URL.search(m.group(1))
-        url = u.group(1).strip().strip("\"'") if u else ""
+        for key, pattern in (("title", _FRONT_TITLE), ("owner", _FRONT_OWNER), ("url", _FRONT_URL)):
+            found = pattern.search(m.group(1))
+            front[key] = normalize_text(found.group(1).strip().strip("\"'")) if found else ""
         text = text[m.end():].lstrip("\n")
     _require_text(path, text)
-    title = normalize_text(front_title) or markdown_title(text, path.stem)
-    return Document(doc_id=doc_id, source=source, format="markdown", title=title, text=text, url=url or None)
+    title = front.get("title") or markdown_title(text, path.stem)
+    labels = [f"{OWNER_PREFIX}{front['owner']}"] if front.get("owner") else []
+    return Document(doc_id=doc_id, source=source, format="markdown", title=title, text=text, labels=labels,
+                    url=front.get("url") or None)
 
 
 def load_html(path: Path, html: str, doc_id: str, source: str) -> Document:

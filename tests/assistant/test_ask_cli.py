@@ -1,4 +1,5 @@
 import json
+import random
 
 import pytest
 from typer.testing import CliRunner
@@ -111,3 +112,38 @@ def test_batch_needs_a_readable_file(cli_services, tmp_path):
     result = runner.invoke(ask_cmds.app, ["ask", "--batch", str(tmp_path / "missing.jsonl")])
     assert result.exit_code != 0 and isinstance(result.exception, Exception)
     assert "No batch file" in str(result.exception)
+
+
+def test_ask_reads_a_1_mb_ticket_from_stdin_or_a_file(cli_services, tmp_path):
+    ticket = "How do I refund a payment? " + "The customer paid twice. " * 40_000  # ~1 MB
+    by_stdin = runner.invoke(ask_cmds.app, ["ask", "-", "--json"], input=ticket.encode())
+    path = tmp_path / "ticket.txt"
+    path.write_text(ticket, encoding="utf-8")
+    by_file = runner.invoke(ask_cmds.app, ["ask", "--file", str(path), "--json"])
+    for result in (by_stdin, by_file):
+        assert result.exit_code == 0, result.output
+        data = json.loads(result.stdout)
+        assert any("DEFLECT_MAX_TICKET_CHARS" in r for r in data["reasons"])
+        assert data["ticket"].startswith("How do I refund a payment?")
+        assert len(data["ticket"]) <= cli_services.settings.max_ticket_chars
+
+
+@pytest.mark.parametrize("ticket", [
+    "\udcff\udcfe refund \udc80 please",  # undecodable argv bytes, as Python hands them over
+    "refund \ud800 lone surrogate",
+    random.Random(3).randbytes(2000).replace(b"\0", b" ").decode("utf-8", "surrogateescape"),  # argv has no NUL
+])
+def test_ask_on_bytes_that_are_not_text_answers_cleanly(cli_services, ticket):
+    result = runner.invoke(ask_cmds.app, ["ask", ticket, "--json"])
+    assert result.exit_code == 0 and result.exception is None, result.output
+    data = json.loads(result.stdout)
+    assert any("not text" in r for r in data["reasons"]) and "\ufffd" in data["ticket"]
+
+
+def test_ask_stdin_with_bad_bytes_and_ticket_sources_are_exclusive(cli_services, tmp_path):
+    result = runner.invoke(ask_cmds.app, ["ask", "-"], input=b"How do I refund a payment? \xff\xfe")
+    assert result.exit_code == 0, result.output
+    both = runner.invoke(ask_cmds.app, ["ask", "hi", "--file", str(tmp_path / "t.txt")])
+    assert both.exit_code != 0 and "Give one of" in both.output
+    missing = runner.invoke(ask_cmds.app, ["ask", "--file", str(tmp_path / "missing.txt")])
+    assert "No ticket file" in str(missing.exception)

@@ -3,6 +3,7 @@ import re
 import pytest
 
 from assistant.errors import EmptyTicket
+from assistant.generation import Fallback
 from assistant.models import Ticket
 from assistant.prompt import NO_ANSWER, PROMPT_VERSION
 from assistant.sentences import units
@@ -81,18 +82,18 @@ def test_ungrounded_llm_draft_is_replaced_by_the_extractive_one(make_assistant, 
     gen = scripted("Refunds are always free and take 2 minutes [1]. We also refund crypto [1].")
     a = make_assistant(gen).answer("How do I refund a customer?", provider="local")
     assert a.provider == "extractive" and a.fell_back_from == "scripted"
-    assert any("replaced by the extractive draft" in g for g in a.guardrails["grounding"])
+    assert any("replaced by the extractive draft" in g.detail for g in a.findings("grounding"))
     assert "crypto" not in a.draft and all(s.supported for s in a.sentences)
 
 
 def test_unavailable_llm_falls_back_to_extractive_with_the_reason(make_assistant, scripted):
     from assistant.providers.errors import GenerationUnavailable
 
-    gen = scripted(error=GenerationUnavailable(["local: breaker open"]))
+    gen = scripted(error=GenerationUnavailable([Fallback(provider="local", kind="circuit_open")]))
     a = make_assistant(gen).answer("How do I refund a customer?", provider="local")
     assert a.provider == "extractive" and a.sentences
-    assert "local: breaker open" in a.guardrails["generation"]
-    assert a.fallbacks == ["local: breaker open"]  # the failover, machine-readable
+    assert "local: skipped, circuit open after repeated failures" in [g.detail for g in a.findings("generation")]
+    assert [(f.provider, f.kind) for f in a.fallbacks] == [("local", "circuit_open")]  # typed, not text
 
 
 def test_echoed_prompt_tags_are_stripped_from_an_llm_draft(make_assistant, scripted):
@@ -104,14 +105,14 @@ def test_echoed_prompt_tags_are_stripped_from_an_llm_draft(make_assistant, scrip
     a = make_assistant(scripted(echo_source_one)).answer("How do I refund a customer?", provider="local")
     assert a.provider == "scripted" and a.sentences
     assert "<source" not in a.draft and "</source>" not in a.draft and "<ticket" not in a.draft
-    assert "3 echoed prompt delimiter tag(s) removed" in a.guardrails["output"]
+    assert "3 echoed prompt delimiter tag(s) removed" in [g.detail for g in a.findings("output")]
 
 
 def test_kill_switch_skips_the_llm(make_assistant, scripted):
     gen = scripted("unused")
     a = make_assistant(gen, generation_enabled=False).answer("How do I refund a customer?", provider="openai")
     assert gen.requests == [] and a.provider == "extractive"
-    assert any("switched off" in n for n in a.guardrails["generation"])
+    assert any("switched off" in g.detail for g in a.findings("generation"))
 
 
 def test_llm_saying_no_answer_escalates(make_assistant, scripted):

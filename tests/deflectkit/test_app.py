@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -76,8 +77,8 @@ def test_every_documented_setting_is_a_field_that_code_reads():
     unknown = {v for v in documented if v.lower() not in fields}
     assert unknown == set(), f"README names settings that do not exist: {sorted(unknown)}"
     config_dir = REPO / "deflectkit" / "core" / "config"
-    code = "\n".join(p.read_text() for top in ("assistant", "retrieval", "ingest", "feedback", "evals", "ui",
-                                               "deflectkit")
+    packages = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]
+    code = "\n".join(p.read_text() for top in (pattern.rstrip("*") for pattern in packages["include"])
                      for p in (REPO / top).rglob("*.py")
                      if config_dir not in p.parents and p.name != "docs.py")
     unread = sorted(v for v in documented
@@ -86,4 +87,4 @@ def test_every_documented_setting_is_a_field_that_code_reads():
 
 
 # Read through a Settings property (feedback_db -> feedback_db_path), not by name.
-_READ_VIA_PROPERTY = {"feedback_db"}
+_READ_VIA_PROPERTY = {"feedback_db", "helpdesk_db"}

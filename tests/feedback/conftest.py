@@ -91,3 +91,35 @@ def cli(cli_env):
         return runner.invoke(app, list(args), input=input, catch_exceptions=False)
 
     return invoke
+
+
+PILOT_START = T0.date()  # Monday 2025-03-03; the pilot runs two weeks
+
+
+def seed_pilot(store, clock, days: int = 14) -> None:
+    """Two weeks of desk work, one ticket every 3 hours: mostly drafts sent as-is after 4 minutes, some
+    edited, escalated, voted down, and a few self-service answers the customer marked resolved."""
+    start = datetime(2025, 3, 3, tzinfo=UTC)  # eight tickets a day, midnight to 21:00
+    for i in range(days * 8):
+        clock.now = start + timedelta(hours=3 * i)
+        rid = f"p{i:03d}"
+        agent = ("ana", "bo", "cy")[i % 3]
+        store.record_interaction(make_answer(rid, decision="escalate" if i % 10 == 9 else "answer",
+                                             cost=0.002), agent, opened_at=clock.now - timedelta(minutes=1))
+        clock.advance(minutes=3 + i % 4)
+        if i % 10 == 9:
+            store.record_escalation(rid, agent, "out_of_scope")
+        elif i % 7 == 3:
+            store.record_edit(rid, agent, "An edited reply.")
+            store.record_feedback(rid, agent, "down", reason=("outdated_source", "incomplete")[i % 2])
+        elif i % 11 == 5:
+            store.selfservice.record_ask(rid, True, None, channel="web")
+            store.selfservice.record_resolved(rid, True, actor="web")
+        else:
+            store.record_sent(rid, agent)
+            if i % 5 == 0:
+                store.record_feedback(rid, agent, "up")
+
+
+BASELINE_CSV = "ticket_id,opened_at,handle_time_s,first_contact_resolution,escalated\n" + "".join(
+    f"B{i},2025-01-{1 + i % 28:02d},{540 + 60 * (i % 5)},{int(i % 4 != 0)},{int(i % 5 == 0)}\n" for i in range(60))

@@ -47,3 +47,29 @@ def test_fixing_a_bad_file_adds_it_next_time(make_services, bad_kb):
     write_kb(bad_kb, {"latin1.md": "# Café\n\nCrème brûlée is on the menu."})
     r = svc.ingest([bad_kb])
     assert r.added == 1 and r.index_version == 2
+
+
+def test_file_name_with_bad_bytes_is_reported_and_the_run_finishes(make_services, tiny_kb):
+    bad = os.path.join(os.fsencode(tiny_kb), b"badutf8-\xff\xfe.md")
+    with open(bad, "wb") as f:
+        f.write(b"# Bad name\n\nThe name of this file is not UTF-8.\n")
+    svc = make_services()
+    r = svc.ingest([tiny_kb])
+    assert r.added == 4 and r.index_version == 1
+    [err] = r.errors
+    assert err.path.endswith("badutf8-\\xff\\xfe.md") and "not valid UTF-8" in err.reason
+    err.model_dump_json()  # printable: no lone surrogates left
+    assert svc.catalog.runs()[0]["status"] == "ok"
+
+
+def test_a_run_that_breaks_is_marked_failed_not_running(make_services, tiny_kb, monkeypatch):
+    import ingest.pipeline
+
+    def broken(*a, **kw):
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(ingest.pipeline, "dedupe", broken)
+    svc = make_services()
+    with pytest.raises(RuntimeError):
+        svc.ingest([tiny_kb])
+    assert svc.catalog.runs()[0]["status"] == "failed"

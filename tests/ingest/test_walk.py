@@ -104,15 +104,46 @@ def test_self_referencing_symlink_is_reported(kb):
     assert errors[0].path == str(me) and errors[0].reason.startswith("symlink loop")
 
 
-def test_symlinked_file_and_sibling_dir_are_followed(kb, tmp_path):
+def test_symlinks_inside_the_root_are_followed(kb):
+    (kb / "shared").symlink_to(kb / "guides", target_is_directory=True)
+    (kb / "alias.md").symlink_to(kb / "README.md")
+    (kb / "drafts" / "up.md").symlink_to(Path("..") / "guides" / "reset.md")  # relative, via ..
+    files, errors = discover([kb], ["**/*.md"], [])
+    assert errors == []
+    assert {"shared/reset.md", "alias.md", "drafts/up.md"} <= set(rels(files))
+
+
+def test_symlinks_out_of_the_root_are_reported_not_followed(kb, tmp_path):
+    outside = tmp_path / "shared"
+    outside.mkdir()
+    (outside / "faq.md").write_text("# FAQ")
+    secret = tmp_path / "secret.txt"
+    secret.write_text("root:x:0:0:root:/root:/bin/bash")
+    (kb / "links").mkdir()
+    (kb / "links" / "passwd.txt").symlink_to(secret)
+    (kb / "links" / "etc-dir").symlink_to(outside, target_is_directory=True)
+    (kb / "kb-twin").symlink_to(kb.parent / "kb", target_is_directory=True)  # back into the root: a loop, not "outside"
+    files, errors = discover([kb], DEFAULT_INCLUDE, [])
+    assert not any(r.startswith("links/") for r in rels(files))
+    outside_errors = {e.path: e.reason for e in errors if "outside the ingest root" in e.reason}
+    assert set(outside_errors) == {str(kb / "links" / "passwd.txt"), str(kb / "links" / "etc-dir")}
+    assert str(secret) in outside_errors[str(kb / "links" / "passwd.txt")]
+    assert all("DEFLECT_FOLLOW_EXTERNAL_LINKS" in r for r in outside_errors.values())
+
+
+def test_external_links_followed_when_allowed(kb, tmp_path):
     outside = tmp_path / "shared"
     outside.mkdir()
     (outside / "faq.md").write_text("# FAQ")
     (kb / "shared").symlink_to(outside, target_is_directory=True)
-    (kb / "alias.md").symlink_to(kb / "README.md")
-    files, errors = discover([kb], ["**/*.md"], [])
+    files, errors = discover([kb], ["**/*.md"], [], follow_external=True)
+    assert errors == [] and "shared/faq.md" in rels(files)
+
+
+def test_excluded_external_link_is_not_reported(kb, tmp_path):
+    (kb / "drafts" / "passwd.md").symlink_to(tmp_path)
+    files, errors = discover([kb], DEFAULT_INCLUDE, ["drafts/**"])
     assert errors == []
-    assert {"shared/faq.md", "alias.md"} <= set(rels(files))
 
 
 def test_broken_symlink_reported(kb):

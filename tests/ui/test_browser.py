@@ -74,7 +74,8 @@ def app_url(tmp_path_factory):
     # a proxy address that is not this machine: a header sent from here must not sign anyone in.
     env = child_env(None, {**os.environ, "DEFLECT_DATA_DIR": str(settings.data_dir),
                            "DEFLECT_CALIBRATION_PROFILE": "tickets",
-                           "DEFLECT_TRUSTED_USER_HEADER": "X-Forwarded-User", "DEFLECT_TRUSTED_PROXIES": PROXY})
+                           "DEFLECT_TRUSTED_USER_HEADER": "X-Forwarded-User", "DEFLECT_TRUSTED_PROXIES": PROXY},
+                    sso=True)
     log = (root / "streamlit.log").open("w")
     proc = subprocess.Popen(
         streamlit_command(port, "127.0.0.1"), env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT

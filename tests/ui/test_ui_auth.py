@@ -30,6 +30,18 @@ def test_sign_in_checks_the_password_audits_and_starts_a_session(store):
     assert [e.action for e in store.audit.entries()][:2] == ["login_failed", "login"]
 
 
+def test_sign_in_throttles_the_browser_address(store):
+    from feedback.errors import LoginThrottled
+
+    store.users.add("ana", "agent", password="agent-pass-1")
+    for i in range(20):  # the default limit per address, each attempt on another account
+        with pytest.raises(UiError, match="Wrong user name"):
+            auth.sign_in(store, f"guess{i}", "nope-nope-nope", hours=1, client="203.0.113.9")
+    with pytest.raises(LoginThrottled, match="from this address"):  # shown on the form like any DeflectError
+        auth.sign_in(store, "ana", "agent-pass-1", hours=1, client="203.0.113.9")
+    assert auth.sign_in(store, "ana", "agent-pass-1", hours=1, client="198.51.100.7").name == "ana"
+
+
 class Settings:
     trusted_user_header = None
     trusted_role_header = None

@@ -31,6 +31,9 @@ def test_env_passes_deflect_settings_and_the_provider():
     assert env["DEFLECT_DATA_DIR"] == "/x" and env["DEFLECT_PROVIDER"] == "local"
     assert env["DEFLECT_ASSISTANT_PROVIDER"] == "local" and env["ANONYMIZED_TELEMETRY"] == "False"
     assert "DEFLECT_PROVIDER" not in ui_cmds.child_env(None, {})
+    # with SSO on, uvicorn must not take the peer address from X-Forwarded-For (the SSO check needs the proxy's)
+    assert ui_cmds.child_env(None, {}, sso=True)["FORWARDED_ALLOW_IPS"] == ""
+    assert "FORWARDED_ALLOW_IPS" not in ui_cmds.child_env(None, {})
 
 
 def test_demo_admin_is_created_once_and_reset_only_on_request(store):

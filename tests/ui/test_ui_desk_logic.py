@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from assistant.generation import Fallback
+from assistant.models import GuardFinding
 from tests.ui.conftest import StoreOnly, make_answer, user
 from ui import desk
 from ui.errors import UiError
@@ -127,11 +129,11 @@ def test_webhook_failure_is_shown_as_queued_not_lost():
 def test_safety_notes_say_what_the_guards_did():
     a = make_answer("r").model_copy(
         update={
-            "guardrails": {
-                "pii": ["EMAIL: 1 redacted"],
-                "ticket": ["override: ignore previous"],
-                "generation": ["generation is switched off; extractive draft used"],
-            }
+            "guardrails": [
+                GuardFinding(stage="pii", detail="EMAIL: 1 redacted"),
+                GuardFinding(stage="ticket", detail="override: ignore previous"),
+                GuardFinding(stage="generation", detail="generation is switched off; extractive draft used"),
+            ]
         }
     )
     notes = desk.safety_notes(a)
@@ -143,7 +145,7 @@ def test_safety_notes_say_what_the_guards_did():
 def test_meta_line_says_when_and_why_the_draft_fell_back():
     plain = make_answer("r-fallback")
     assert "fallback" not in desk.meta_line(plain)
-    failed = plain.model_copy(update={"provider": "extractive", "fallbacks": ["openai: failed (ConnectError)"]})
+    failed = plain.model_copy(update={"provider": "extractive", "fallbacks": [Fallback(provider="openai", kind="failed", detail="ConnectError")]})
     line = desk.meta_line(failed, 1.25)
     assert "drafted in 1.2 s" in line and "fallback: openai: failed (ConnectError)" in line
 

@@ -12,9 +12,11 @@ from typing import Literal
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from deflectkit.core.config.api import ApiSettings
 from deflectkit.core.config.assistant import AssistantSettings
 from deflectkit.core.config.evals import EvalSettings
 from deflectkit.core.config.feedback import FeedbackSettings
+from deflectkit.core.config.integrations import IntegrationSettings
 from deflectkit.core.config.providers import ProviderSettings
 from deflectkit.core.config.ui import UiSettings
 from deflectkit.core.errors import ConfigError
@@ -22,7 +24,8 @@ from deflectkit.core.errors import ConfigError
 DEFAULT_INCLUDE = ["**/*.md", "**/*.markdown", "**/*.html", "**/*.htm", "**/*.txt", "**/*.pdf", "**/*.json", "**/*.jsonl"]
 
 
-class Settings(AssistantSettings, ProviderSettings, FeedbackSettings, EvalSettings, UiSettings, BaseSettings):
+class Settings(AssistantSettings, ProviderSettings, FeedbackSettings, EvalSettings, UiSettings, ApiSettings,
+               IntegrationSettings, BaseSettings):
     """Every setting of the app. Each area declares its fields in its own `settings.py` mixin;
     this class composes them so there is still one object and one env prefix."""
 
@@ -31,6 +34,9 @@ class Settings(AssistantSettings, ProviderSettings, FeedbackSettings, EvalSettin
     # --- ingest
     include: list[str] = Field(DEFAULT_INCLUDE, description="Glob patterns of files to ingest (relative to each ingest path).")
     exclude: list[str] = Field(default_factory=list, description="Glob patterns to skip, e.g. drafts/**.")
+    follow_external_links: bool = Field(
+        False, description="Follow symlinks that resolve outside the ingest path (off: they are reported as errors, "
+        "so a link to /etc/passwd never reaches the index).")
     max_file_mb: float = Field(20.0, description="Files larger than this are reported as errors, not read.")
     redact_pii: bool = Field(True, description="Redact emails, phones, cards (and labelled security codes and expiry dates), IBANs, IPs, SSNs before indexing.")
     chunk_size: int = Field(300, description="Target chunk size in characters (heading-aware splitting). "

@@ -18,6 +18,10 @@ class AssistantSettings(BaseModel):
     prompt_canary: str = Field(
         "DK-CANARY-5Q7ZX2", description="Marker placed in the system prompt; a draft that contains it is blocked.")
 
+    max_ticket_chars: int = Field(
+        20_000, ge=1000, description="Longest ticket (subject and body, in characters) the assistant reads; the rest of "
+        "a longer one is cut off with a note to the agent, so one pasted mailbox or log costs no more than this.")
+
     # --- retrieval and context
     answer_top_k: int = Field(6, description="Hits retrieved for each ticket before context assembly.")
     context_token_budget: int = Field(1500, description="Approximate token budget for the numbered source blocks.")

@@ -50,8 +50,10 @@ def test_falls_back_in_order_and_records_why():
     c, _ = scripted_provider("third", ["from c"])
     g = generator([a, b, c]).generate(req())
     assert g.provider == "third"
-    assert g.fallbacks[0].startswith("openai: failed (ValueError: bad gateway html)")
-    assert g.fallbacks[1].startswith("local: failed (EmptyCompletion")
+    assert [(f.provider, f.kind) for f in g.fallbacks] == [("openai", "failed"), ("local", "failed")]
+    assert g.fallbacks[0].detail == "ValueError: bad gateway html"
+    assert g.fallbacks[1].detail.startswith("EmptyCompletion")
+    assert str(g.fallbacks[0]) == "openai: failed (ValueError: bad gateway html)"  # readable for people
 
 
 def test_nothing_left_raises_generation_unavailable_with_every_reason():
@@ -59,7 +61,7 @@ def test_nothing_left_raises_generation_unavailable_with_every_reason():
     b, _ = scripted_provider("local", [RuntimeError("oom")])
     with pytest.raises(GenerationUnavailable) as e:
         generator([a, b]).generate(req())
-    assert [r.split(":")[0] for r in e.value.reasons] == ["openai", "local"]
+    assert [r.provider for r in e.value.reasons] == ["openai", "local"]
     assert "oom" in str(e.value)
 
 
@@ -87,15 +89,15 @@ def test_breaker_opens_after_fail_max_and_skips_instantly_then_half_opens():
     b, cb = scripted_provider("local", ["from b"])
     gen = generator([a, b])
     first, second = gen.generate(req(1)), gen.generate(req(2))
-    assert first.fallbacks[0].startswith("openai: failed (APIConnectionError")
-    assert "circuit opened" in second.fallbacks[0]
+    assert first.fallbacks[0].kind == "failed" and first.fallbacks[0].detail.startswith("APIConnectionError")
+    assert second.fallbacks[0].kind == "failed" and "circuit opened" in second.fallbacks[0].detail
     assert gen.status()["openai"] == "open"
 
     t0 = time.perf_counter()
     third = gen.generate(req(3))
     assert time.perf_counter() - t0 < 0.2
     assert ca.calls == 2, "an open breaker must not call the provider"
-    assert third.fallbacks == ["openai: skipped, circuit open after repeated failures"]
+    assert [(f.provider, f.kind) for f in third.fallbacks] == [("openai", "circuit_open")]
     assert third.provider == "local" and cb.calls == 3
 
     time.sleep(FAST.breaker_reset_s + 0.05)
@@ -118,7 +120,7 @@ def test_kill_switch_applies_on_next_call_without_rebuilding():
 
     flags.update(generation_enabled=True, disabled_providers=["openai"])
     g = gen.generate(req(3))
-    assert g.provider == "local" and g.fallbacks == ["openai: skipped, disabled by kill switch"]
+    assert g.provider == "local" and [(f.provider, f.kind) for f in g.fallbacks] == [("openai", "disabled")]
 
     flags["disabled_providers"] = "openai, local"  # a flags store may keep a comma string
     with pytest.raises(GenerationUnavailable, match="local: skipped, disabled"):
@@ -161,7 +163,9 @@ def test_cost_budget_downgrades_to_cheaper_provider(tmp_path):
     assert gen.generate(req(1)).provider == "openai"  # costs 0.15, over the 0.1 budget from now on
     g = gen.generate(req(2))
     assert g.provider == "local" and ca.calls == 1
-    assert g.fallbacks == ["openai: skipped, daily cost budget used (0.1500 of 0.1000)"]
+    assert [(f.provider, f.kind, f.detail) for f in g.fallbacks] == [
+        ("openai", "over_budget", "daily cost budget used (0.1500 of 0.1000)")]
+    assert str(g.fallbacks[0]) == "openai: skipped, daily cost budget used (0.1500 of 0.1000)"
     assert gen.generate(req(3)).provider == "local", "a free provider adds no cost, so it stays"
 
 
@@ -173,9 +177,9 @@ def test_token_budget_with_one_price_tier_leaves_extractive(tmp_path):
     gen.generate(req(1))  # 150 tokens
     with pytest.raises(GenerationUnavailable) as e:
         gen.generate(req(2))
-    assert e.value.reasons == [
-        "openai: skipped, daily token budget used (150 of 100 tokens)",
-        "local: skipped, daily token budget used (150 of 100 tokens)",
+    assert [(r.provider, r.kind, r.detail) for r in e.value.reasons] == [
+        ("openai", "over_budget", "daily token budget used (150 of 100 tokens)"),
+        ("local", "over_budget", "daily token budget used (150 of 100 tokens)"),
     ]
 
 
@@ -194,8 +198,8 @@ def test_oversized_prompt_is_trimmed_and_reported():
     user = f"<sources>\n{sources}\n</sources>\n\n<ticket>\nHelp\n</ticket>"
     gen = generator([a], policy=ChainPolicy(max_prompt_tokens=600))
     g = gen.generate(req(user=user))
-    assert g.fallbacks and g.fallbacks[0].startswith("openai: prompt trimmed (prompt ")
-    assert "kept 2 of 4 sources" in g.fallbacks[0]
+    assert g.fallbacks and (g.fallbacks[0].provider, g.fallbacks[0].kind) == ("openai", "trimmed")
+    assert not g.fallbacks[0].failover and "kept 2 of 4 sources" in g.fallbacks[0].detail
 
 
 def test_prompt_too_long_skips_without_tripping_the_breaker():
@@ -212,7 +216,7 @@ def test_context_window_leaves_room_for_the_reply():
     sources = "\n".join(f'<source n="{i}" title="t">\n{"word " * 40}\n</source>' for i in range(1, 4))
     user = f"<sources>\n{sources}\n</sources>\n\n<ticket>\nHelp\n</ticket>"
     g = generator([a], policy=ChainPolicy(max_prompt_tokens=10_000)).generate(req(user=user))  # cap = 200 - 50
-    assert "cap 150 tokens" in g.fallbacks[0]
+    assert "cap 150 tokens" in g.fallbacks[0].detail
 
 
 def test_transient_classification():

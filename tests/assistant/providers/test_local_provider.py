@@ -69,4 +69,4 @@ def test_long_context_is_trimmed_to_the_window(psettings, gguf):
     gen = build_generator(psettings(assistant_provider="local", llm_fallbacks=[], llm_max_prompt_tokens=1000))
     g = gen.generate(GenerationRequest(system=SYSTEM, user=user, max_tokens=8, request_id="long"))
     assert g.tokens_in <= 1000
-    assert g.fallbacks and "local: prompt trimmed" in g.fallbacks[0]
+    assert g.fallbacks and (g.fallbacks[0].provider, g.fallbacks[0].kind) == ("local", "trimmed")
