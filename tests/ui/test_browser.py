@@ -123,8 +123,13 @@ def draft(page, body: str, timeout: int = 60_000) -> str:
     page.wait_for_function(f"new URL(location.href).searchParams.get('ticket') && "
                            f"new URL(location.href).searchParams.get('ticket') !== {json.dumps(before)}",
                            timeout=timeout)
+    idle(page)  # the URL changes mid-run: wait for the run to finish, or a stale widget may be clicked
     expect(page.locator(".st-key-dk-draft")).to_be_visible()
     return ticket_in_url(page)
+
+
+def idle(page) -> None:
+    expect(page.locator('[data-testid="stApp"]')).to_have_attribute("data-test-script-state", "notRunning")
 
 
 @pytest.fixture(scope="module")
