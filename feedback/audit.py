@@ -43,8 +43,9 @@ log = logging.getLogger(__name__)
 GENESIS = "0" * 64
 PLAIN, KEYED = 1, 2  # chain versions: SHA-256 (before keying), HMAC-SHA256
 # Actions the app writes today; other modules may add more (the column is free text).
-ACTIONS = ("login", "login_failed", "login_lockout", "ingest", "index_activate", "index_rollback", "flag_set",
-           "escalation", "export", "retention", "user_add", "user_update", "audit_keyed")
+ACTIONS = ("login", "login_failed", "login_lockout", "login_refused", "logout", "ingest", "index_activate",
+           "index_rollback", "flag_set", "escalation", "escalation_claim", "escalation_resolve", "export", "retention",
+           "user_add", "user_update", "user_delete", "audit_keyed")
 
 
 def canonical_json(obj: object) -> str:
