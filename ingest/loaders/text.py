@@ -13,6 +13,8 @@ _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)(?:---|\.\.\.)[ \t]*(?:\n|\Z)",
 _FRONT_TITLE = re.compile(r"^title[ \t]*:[ \t]*(.+?)[ \t]*$", re.M)
 _FRONT_OWNER = re.compile(r"^owner[ \t]*:[ \t]*(.+?)[ \t]*$", re.M)
 _FRONT_URL = re.compile(r"^url[ \t]*:[ \t]*(.+?)[ \t]*$", re.M)
+_CANONICAL = re.compile(r"<link\b[^>]*\brel\s*=\s*[\"']?canonical\b[^>]*>", re.I)
+_HREF = re.compile(r"\bhref\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>]+))", re.I)
 _MAX_TITLE = 200
 
 
@@ -42,7 +44,15 @@ def load_html(path: Path, html: str, doc_id: str, source: str) -> Document:
         raise LoaderError(str(path), "HTML is nested too deeply to parse; simplify or exclude it") from e
     if not text:
         raise LoaderError(str(path), "no visible text in the HTML (only navigation, scripts or hidden content)")
-    return Document(doc_id=doc_id, source=source, format="html", title=title or humanize_stem(path.stem), text=text)
+    return Document(doc_id=doc_id, source=source, format="html", title=title or humanize_stem(path.stem), text=text,
+                    url=canonical_url(html))
+
+
+def canonical_url(html: str) -> str | None:
+    """The page's `<link rel="canonical" href="...">`: its public address, for "Open article"."""
+    link = _CANONICAL.search(html[:200_000])
+    href = _HREF.search(link.group(0)) if link else None
+    return next((g for g in href.groups() if g), None) if href else None
 
 
 def load_text(path: Path, text: str, doc_id: str, source: str) -> Document:

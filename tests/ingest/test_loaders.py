@@ -69,6 +69,14 @@ def test_markdown_front_matter_url_is_the_article_link(tmp_path):
     assert load_one(tmp_path, "b.md", "# B\n\nNo front matter.").url is None
 
 
+def test_html_canonical_link_is_the_article_link(tmp_path):
+    page = ("<html><head><link href='https://help.example.com/refunds' rel=\"canonical\"></head>"
+            "<body><h1>Refunds</h1><p>Within 30 days.</p></body></html>")
+    assert load_one(tmp_path, "refunds.html", page).url == "https://help.example.com/refunds"
+    no_link = "<html><head><link rel=stylesheet href=a.css></head><body><h1>T</h1><p>x</p></body></html>"
+    assert load_one(tmp_path, "plain.html", no_link).url is None
+
+
 @pytest.mark.parametrize("url", ["javascript:alert(1)", "data:text/html,x", "ftp://help.example.com/a", "https://"])
 def test_only_http_links_are_kept(tmp_path, url):
     assert load_one(tmp_path, "a.md", f"---\nurl: {url}\n---\nBody.\n").url is None
