@@ -32,7 +32,7 @@ class Settings(AssistantSettings, ProviderSettings, FeedbackSettings, EvalSettin
     include: list[str] = Field(DEFAULT_INCLUDE, description="Glob patterns of files to ingest (relative to each ingest path).")
     exclude: list[str] = Field(default_factory=list, description="Glob patterns to skip, e.g. drafts/**.")
     max_file_mb: float = Field(20.0, description="Files larger than this are reported as errors, not read.")
-    redact_pii: bool = Field(True, description="Redact emails, phones, cards (and labelled security codes and expiry dates), IBANs, IPs, SSNs before indexing.")
+    redact_pii: bool = Field(True, description="Redact emails, phones, cards (with their security codes and expiry dates), IBANs, IPs, SSNs and street addresses before indexing.")
     chunk_size: int = Field(300, description="Target chunk size in characters (heading-aware splitting). "
                             "Small chunks rank documents best: 300 beat 1000 on every retriever (README results).")
     chunk_overlap: int = Field(50, description="Characters of overlap between consecutive chunks of a section.")
