@@ -116,7 +116,7 @@ class Services:
     def feedback(self):
         from feedback.store import FeedbackStore
 
-        return FeedbackStore.from_settings(self.settings)
+        return FeedbackStore.from_settings(self.settings, redactor=self.redactor)
 
     @cached_property
     def redactor(self):
