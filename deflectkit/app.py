@@ -203,7 +203,8 @@ class Services:
 
         kwargs = {"progress": progress} if progress else {}
         with self.ingest_lock():
-            report = run_ingest(list(paths), self.settings, self.catalog, self.store, self.embedder, **kwargs)
+            report = run_ingest(list(paths), self.settings, self.catalog, self.store, self.embedder,
+                                redactor=self.redactor, **kwargs)
         self.audit("ingest", actor, ",".join(str(p) for p in paths), {
             "run_id": report.run_id, "index_version": report.index_version, "new_version": report.new_version,
             "added": report.added, "updated": report.updated, "removed": report.removed, "errors": len(report.errors)})

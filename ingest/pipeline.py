@@ -21,7 +21,7 @@ from ingest.dedupe import dedupe
 from ingest.errors import LoaderError
 from ingest.loaders import load_file
 from ingest.models import Chunk, Document, FileError, IngestReport, sha256
-from ingest.redact import Redactor, merge_counts
+from ingest.redact import Redactor, merge_counts, redact_identifiers, redact_name
 from ingest.walk import discover
 
 log = logging.getLogger(__name__)
@@ -66,9 +66,18 @@ class _Scan:
     failed_sources: set[tuple[str, str]] = field(default_factory=set)  # (root, relpath) present but unreadable
 
 
-def scan(roots: list[Path], settings, progress: Progress = _no_progress) -> _Scan:
+def scan(roots: list[Path], settings, progress: Progress = _no_progress, redactor: Redactor | None = None) -> _Scan:
+    """Every document under `roots`. With a redactor, PII is taken out of what names each document
+    (id, source, URL, labels) and out of the error paths, before anything is compared or stored."""
     files, errors = discover(roots, settings.include, settings.exclude)
-    out = _Scan(errors=list(errors))
+
+    def name(text: str) -> str:
+        return (redact_name(text, redactor) or text) if redactor is not None else text
+
+    def error(e: FileError) -> FileError:
+        return FileError(path=name(e.path), reason=name(e.reason)) if redactor is not None else e
+
+    out = _Scan(errors=[error(e) for e in errors])
     owner: dict[str, str] = {}
     max_bytes = int(settings.max_file_mb * 1024 * 1024)
     for i, (root, path) in enumerate(files, 1):
@@ -76,20 +85,23 @@ def scan(roots: list[Path], settings, progress: Progress = _no_progress) -> _Sca
         try:
             res = load_file(root, path, max_bytes)
         except LoaderError as e:
-            out.errors.append(FileError(path=str(path), reason=e.reason))
-            out.failed_sources.add((str(root), rel))
+            out.errors.append(error(FileError(path=str(path), reason=e.reason)))
+            out.failed_sources.add((str(root), name(rel)))  # compared with the (redacted) stored source
             progress("scan", i, len(files))
             continue
-        out.errors.extend(res.problems)
+        out.errors.extend(error(p) for p in res.problems)
         for doc in res.documents:
+            h = doc.content_hash  # of the document as it is: a change anywhere is a change
+            if redactor is not None:
+                doc = redact_identifiers(doc, redactor)
             if doc.doc_id in owner:
-                out.errors.append(FileError(
+                out.errors.append(error(FileError(
                     path=str(path),
                     reason=f"doc id '{doc.doc_id}' already comes from {owner[doc.doc_id]}; "
-                    "rename one of them or ingest the folders separately"))
+                    "rename one of them or ingest the folders separately")))
                 continue
             owner[doc.doc_id] = str(path)
-            out.docs.append((str(root), doc, doc.content_hash))
+            out.docs.append((str(root), doc, h))
         progress("scan", i, len(files))
     return out
 
@@ -105,7 +117,8 @@ def stage(roots: list[Path], settings, catalog: Catalog, embedding_model_id: str
     config = index_config(settings, embedding_model_id)
     chash = config_hash(config)
 
-    found = scan(roots, settings, progress)
+    redactor = redactor or Redactor()
+    found = scan(roots, settings, progress, redactor if settings.redact_pii else None)
     report.errors = found.errors
     active = catalog.active_version()
     prev = catalog.doc_hashes(active)
@@ -156,7 +169,6 @@ def stage(roots: list[Path], settings, catalog: Catalog, embedding_model_id: str
     version = catalog.next_version()
     catalog.start_version(version, chash, config, run_id, embedding_model_id)
 
-    redactor = redactor or Redactor()
     chunker = Chunker(settings.chunk_size, settings.chunk_overlap)
     new_chunks: list[Chunk] = []
     doc_rows: list[tuple[str, Document, str, int]] = []

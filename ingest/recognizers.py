@@ -74,6 +74,13 @@ def card_companions(text: str) -> list[Span]:
     return out
 
 
+# --- email ------------------------------------------------------------------------------------
+# Presidio's pattern lets "/", "=" and "?" into the local part, so "customers/jane@x.com.md" or
+# "?email=jane@x.com" would be one match whose "domain" tldextract cannot read. The addresses people
+# write use letters, digits and . + - ' in the local part.
+EMAIL = r"(?<![\w.+'-])[\w+'-](?:[\w.+'-]*[\w+'-])?@\w+(?:-+\w+)*(?:\.\w+(?:-+\w+)*)+\b"
+
+
 # --- IBAN and SSN ------------------------------------------------------------------------------
 # IBANs written in lower case (Presidio's recognizer wants upper case); kept only when mod-97 holds.
 IBAN_ANY_CASE = re.compile(r"(?i)\b([a-z]{2}\d{2}(?:[ ]?[a-z0-9]){11,30})\b")
@@ -133,11 +140,13 @@ def plausible_phone(text: str, start: int, end: int) -> bool:
     a phone word (call, phone, mobile, Telefon, numéro...) is near it."""
     raw = text[start:end]
     before, after = text[max(0, start - 30): start], text[end: end + 30]
+    if raw.startswith("+"):  # an international prefix is a phone number's own mark
+        return not before[-1:].isalnum() and not _DATE.fullmatch(raw)
     if before[-1:].isalnum() or before[-1:] in ("-", ",", ".", "/", "_"):
         return False  # the tail of something else: INV-00042, 10,000, v2.0100
     if PHONE_CONTEXT.search(before) or PHONE_CONTEXT.search(after.split(".")[0]):
         return True
-    if raw.startswith(("+", "00")):  # an international prefix is a phone number's own mark
+    if raw.startswith("00"):
         return not _DATE.fullmatch(raw)
     if raw.isdigit() or _DATE.fullmatch(raw) or _ZIP4.fullmatch(raw):
         return False

@@ -13,8 +13,10 @@ import threading
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
+from ingest.models import Document, sha256
 from ingest.recognizers import (
     CVC_LABELLED,
+    EMAIL,
     EXPIRY_LABELLED,
     IBAN_ANY_CASE,
     SSN_LABELLED,
@@ -52,6 +54,26 @@ _SSN_SHAPE = re.compile(r"\d{3}-\d{2}-\d{4}")
 
 # "version 1.2.3.4" / "v10.0.0.1" are dotted quads too; release notes are full of them.
 _VERSION_PREFIX = re.compile(r"(?i)(?:\bv|\bversion|\brelease|\bbuild|\bfirmware)\s*:?\s*$")
+
+
+def redact_name(text: str | None, redactor: Redactor) -> str | None:
+    """PII out of a short name: a path, an id, a URL, a label. Presidio runs only when a digit or "@"
+    could make one (every recognizer needs either), so most names cost nothing."""
+    if not text or not any(c.isdigit() or c == "@" for c in text):
+        return text
+    return redactor.redact(text)[0]
+
+
+def redact_identifiers(doc: Document, redactor: Redactor) -> Document:
+    """The document with PII out of what names it (id, source, URL, labels), which the catalog, the
+    vector store and citations carry. An id that changed keeps a short hash of the original, so two
+    redacted ids never collide and the same file keeps the same id."""
+    doc_id = redact_name(doc.doc_id, redactor) or doc.doc_id
+    if doc_id != doc.doc_id:
+        doc_id = f"{doc_id}~{sha256(doc.doc_id)[:8]}"
+    source = "#".join(redact_name(part, redactor) or part for part in doc.source.split("#", 1))
+    return doc.model_copy(update={"doc_id": doc_id, "source": source, "url": redact_name(doc.url, redactor),
+                                  "labels": [redact_name(label, redactor) or label for label in doc.labels]})
 
 
 def merge_counts(a: Mapping[str, int], b: Mapping[str, int]) -> dict[str, int]:
@@ -158,7 +180,7 @@ def _build_engines() -> _Engines:
     """Build the analyzer (blank spaCy + six pattern recognizers), anonymizer and operators."""
     import spacy
     import tldextract
-    from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+    from presidio_analyzer import AnalyzerEngine, Pattern, RecognizerRegistry
     from presidio_analyzer.nlp_engine import SpacyNlpEngine
     from presidio_analyzer.predefined_recognizers import (
         CreditCardRecognizer,
@@ -194,8 +216,10 @@ def _build_engines() -> _Engines:
     offline_tld = tldextract.TLDExtract(cache_dir=None, suffix_list_urls=(), fallback_to_snapshot=True)
 
     class OfflineEmailRecognizer(EmailRecognizer):
+        PATTERNS = [Pattern("Email", EMAIL, 0.5)]
+
         def validate_result(self, pattern_text: str) -> bool:
-            return offline_tld(pattern_text).fqdn != ""
+            return offline_tld(pattern_text.rsplit("@", 1)[-1]).fqdn != ""
 
     class UsSsnAnyRecognizer(UsSsnRecognizer):
         # Presidio rejects the well-known sample SSNs (078-05-1120, 123-45-6789); in a help
@@ -243,7 +267,9 @@ def _build_engines() -> _Engines:
 
         def analyze(self, text, entities, nlp_artifacts=None):
             results = super().analyze(text, entities, nlp_artifacts)
-            results += [RecognizerResult(s.entity, s.start, s.end, self.SCORE) for s in international_phones(text)]
+            meta = {RecognizerResult.RECOGNIZER_NAME_KEY: self.name, RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id}
+            results += [RecognizerResult(s.entity, s.start, s.end, self.SCORE, self._get_analysis_explanation("any"),
+                                         recognition_metadata=meta) for s in international_phones(text)]
             kept = [r for r in results if plausible_phone(text, r.start, r.end)]
             return EntityRecognizer.remove_duplicates(kept)
 

@@ -193,6 +193,10 @@ def test_numbers_without_a_card_label_stay(redactor):
     ("Lieferung an Hauptstraße 5, 10115 Berlin", ["Hauptstraße 5"], ["[ADDRESS]"]),
     ("Envoyez au 12 rue de la Paix, Paris", ["rue de la Paix"], ["[ADDRESS]"]),
     ("Envíelo a Calle Mayor 3, Madrid", ["Calle Mayor 3"], ["[ADDRESS]"]),
+    # an email inside a path or a query keeps what surrounds it
+    ("customers/jane.doe@example.com.md", ["jane.doe"], ["customers/[EMAIL]"]),
+    ("payer_email=jane.doe@example.com payer_phone=+1 415 555 0132", ["jane.doe", "555 0132"],
+     ["payer_email=[EMAIL]", "payer_phone=[PHONE]"]),
 ])
 def test_more_formats_redacted(redactor, text, secrets, placeholders):
     out, counts = redactor.redact(text)
