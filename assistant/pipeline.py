@@ -143,10 +143,11 @@ class Assistant:
             conf = round(self.calibration.predict(feats, s.calibration_profile), 4) if sentences else 0.0
         keep = [e.text for e in parts.entities]
         drop = parts.customer_name.split() if parts.customer_name else []
-        uncovered = [topic(a.text, keep, drop) for a, c in zip(asks, coverage, strict=True)
+        known = (lambda word: not vocab.unknown(word)) if vocab is not None else None
+        uncovered = [topic(a.text, keep, drop, known=known) for a, c in zip(asks, coverage, strict=True)
                      if c < s.ask_min_similarity]
         if not relevant:
-            blockers.append(not_covered([topic(a.text, keep, drop) for a in asks], len(asks)))
+            blockers.append(not_covered([topic(a.text, keep, drop, known=known) for a in asks], len(asks)))
         elif uncovered and sentences and len(asks) > 1:  # one ask: the calibrated confidence decides
             blockers.append(not_covered(uncovered, len(asks)))
         hc_langs = list(self.languages.get(version))

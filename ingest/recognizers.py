@@ -108,7 +108,7 @@ STREET_ADDRESS = re.compile(
     # 221B Baker Street, 10 Downing St, 1600 Pennsylvania Avenue NW
     rf"(\b\d{{1,5}}[A-Za-z]?(?:[-/]\d{{1,4}})?,?\s+(?:{_NAME}\s+){{1,3}}"
     r"(?:Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Drive|Dr|Boulevard|Blvd|Way|Court|Ct|Place|Pl|Square|Sq|"
-    r"Terrace|Close|Crescent|Parkway|Pkwy|Highway|Hwy|Row|Mews|Gardens)\b\.?"
+    r"Terrace|Close|Crescent|Parkway|Pkwy|Highway|Hwy|Row|Mews|Gardens)\b"
     # Hauptstraße 5, Berliner Str. 12a, Am Ring 3
     r"|\b[A-ZÄÖÜ][\wäöüß-]*(?:straße|strasse|str\.|weg|gasse|platz|allee|damm|ufer)\s+\d{1,4}[a-z]?\b"
     # 12 rue de la Paix, 5 bis avenue Foch
