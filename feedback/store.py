@@ -128,7 +128,9 @@ class FeedbackStore:
 
     def record_feedback(self, request_id: str, user: str, thumbs: Thumbs, reason: ReasonCode | None = None,
                         comment: str = "", out_of_scope: bool = False) -> Feedback:
-        """Thumbs up/down with an optional reason code and free text; the latest one per interaction counts."""
+        """Thumbs up/down with an optional reason code and free text; the latest one per interaction counts.
+        Reason not_in_docs marks the ticket out of scope, as an out_of_scope escalation does."""
+        out_of_scope = out_of_scope or reason == "not_in_docs"
         row = {"request_id": request_id, "user": user, "created_at": self._now(),
                "thumbs": _checked(Thumbs, thumbs, "thumbs"),
                "reason": None if reason is None else _checked(ReasonCode, reason, "reason code"),
