@@ -210,6 +210,12 @@ class Services:
             "added": report.added, "updated": report.updated, "removed": report.removed, "errors": len(report.errors)})
         return report
 
+    def flagged_sources(self, version: int | None = None):
+        """What ingest screening flagged in the live index's documents (or `version`'s): for the admin.
+        Those sentences never reach a draft; the rest of each document is still used."""
+        version = version if version is not None else self.catalog.active_version()
+        return self.catalog.flagged(version) if version is not None else []
+
     def activate(self, version: int, actor: str = "system") -> None:
         from retrieval.indexer import activate
 

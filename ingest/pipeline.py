@@ -20,8 +20,9 @@ from ingest.chunking import Chunker
 from ingest.dedupe import dedupe
 from ingest.errors import LoaderError
 from ingest.loaders import load_file
-from ingest.models import Chunk, Document, FileError, IngestReport, sha256
+from ingest.models import Chunk, Document, FileError, IngestReport, SourceFlag, sha256
 from ingest.redact import Redactor, merge_counts, redact_identifiers, redact_name
+from ingest.screening import help_center_sites, screen_source
 from ingest.walk import discover
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,8 @@ def index_config(settings, embedding_model_id: str) -> dict:
         "chunk_size": settings.chunk_size, "chunk_overlap": settings.chunk_overlap,
         "near_dup_threshold": settings.near_dup_threshold, "redact_pii": settings.redact_pii,
         "embedding_model": embedding_model_id, "bm25_backend": settings.bm25_backend,
+        # documents are screened against the allowed link domains: a new list re-screens them all
+        "allowed_link_domains": sorted(settings.allowed_link_domains),
     }
 
 
@@ -170,6 +173,7 @@ def stage(roots: list[Path], settings, catalog: Catalog, embedding_model_id: str
     catalog.start_version(version, chash, config, run_id, embedding_model_id)
 
     chunker = Chunker(settings.chunk_size, settings.chunk_overlap)
+    sites = help_center_sites((d.url for _, d, _ in found.docs), settings.allowed_link_domains)
     new_chunks: list[Chunk] = []
     doc_rows: list[tuple[str, Document, str, int]] = []
     for i, (root, doc, h) in enumerate(to_process, 1):
@@ -178,6 +182,8 @@ def stage(roots: list[Path], settings, catalog: Catalog, embedding_model_id: str
             title, tcounts = redactor.redact(doc.title)
             doc = doc.model_copy(update={"text": text, "title": title, "redactions": merge_counts(counts, tcounts)})
             report.redactions_by_type = merge_counts(report.redactions_by_type, doc.redactions)
+        doc = doc.model_copy(update={"flags": flags_of(doc, sites)})
+        report.flagged += doc.flags
         pieces = chunker.split(doc)
         new_chunks += pieces
         doc_rows.append((root, doc, h, len(pieces)))
@@ -197,6 +203,12 @@ def stage(roots: list[Path], settings, catalog: Catalog, embedding_model_id: str
     kept = result.kept
     report.chunks = len(kept)
     return Staged(run_id, report, version, kept, previous=active, config=config, started=started)
+
+
+def flags_of(doc: Document, sites: frozenset[str]) -> list[SourceFlag]:
+    """What screening finds in a document that no draft may repeat (hidden markup alone is not flagged)."""
+    found = screen_source(f"{doc.title}\n{doc.text}", sites)
+    return [SourceFlag(doc_id=doc.doc_id, title=doc.title, kind=f.kind, excerpt=f.excerpt) for f in found if f.severe]
 
 
 def _source_of(catalog: Catalog, version: int | None, doc_id: str) -> str:
