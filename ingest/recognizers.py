@@ -83,7 +83,28 @@ EMAIL = r"(?<![\w.+'-])[\w+'-](?:[\w.+'-]*[\w+'-])?@\w+(?:-+\w+)*(?:\.\w+(?:-+\w
 
 # --- IBAN and SSN ------------------------------------------------------------------------------
 # IBANs written in lower case (Presidio's recognizer wants upper case); kept only when mod-97 holds.
-IBAN_ANY_CASE = re.compile(r"(?i)\b([a-z]{2}\d{2}(?:[ ]?[a-z0-9]){11,30})\b")
+_IBAN_START = re.compile(r"(?i)\b[a-z]{2}\d{2}")
+_IBAN_BODY = re.compile(r"(?i)(?:[ ]?[a-z0-9]){11,30}")
+
+
+def ibans_any_case(text: str) -> list[Span]:
+    """IBANs in any case, spaced or not: a run from a country code that has that country's IBAN
+    format and passes mod-97 ("gb82west12345698765432 and call" is the IBAN without "and")."""
+    from presidio_analyzer.predefined_recognizers.generic.iban_patterns import regex_per_country
+
+    out: list[Span] = []
+    for m in _IBAN_START.finditer(text):
+        body = _IBAN_BODY.match(text, m.end())
+        pattern = regex_per_country.get(m.group(0)[:2].upper())
+        if body is None or pattern is None or (out and m.start() < out[-1].end):
+            continue
+        for end in range(body.end(), m.end() + 10, -1):
+            candidate = text[m.start():end]
+            if ((end == len(text) or not text[end].isalnum()) and not candidate.endswith(" ")
+                    and re.fullmatch(pattern, candidate.upper()) and iban_checksum_ok(candidate)):
+                out.append(Span("IBAN_CODE", m.start(), end))
+                break
+    return out
 
 
 def iban_checksum_ok(candidate: str) -> bool:

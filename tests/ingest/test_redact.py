@@ -193,6 +193,9 @@ def test_numbers_without_a_card_label_stay(redactor):
     ("Lieferung an Hauptstraße 5, 10115 Berlin", ["Hauptstraße 5"], ["[ADDRESS]"]),
     ("Envoyez au 12 rue de la Paix, Paris", ["rue de la Paix"], ["[ADDRESS]"]),
     ("Envíelo a Calle Mayor 3, Madrid", ["Calle Mayor 3"], ["[ADDRESS]"]),
+    # a lower-case IBAN followed by words, a spaced one
+    ("Refund to gb82west12345698765432 and call me", ["gb82west"], ["Refund to [IBAN] and call me"]),
+    ("iban fr76 3000 6000 0112 3456 7890 189 please", ["fr76"], ["iban [IBAN] please"]),
     # an email inside a path or a query keeps what surrounds it
     ("customers/jane.doe@example.com.md", ["jane.doe"], ["customers/[EMAIL]"]),
     ("payer_email=jane.doe@example.com payer_phone=+1 415 555 0132", ["jane.doe", "555 0132"],
