@@ -182,9 +182,8 @@ def international_phones(text: str) -> list[Span]:
     # Region DE reads both "+" and the "00" exit prefix; only matches written with either, with at
     # least 8 digits after it, are kept ("000" in "10,000" is not an exit prefix).
     for m in phonenumbers.PhoneNumberMatcher(text, "DE", leniency=phonenumbers.Leniency.POSSIBLE):
-        raw = m.raw_string
-        digits = re.sub(r"\D", "", raw).removeprefix("00") if raw.startswith("00") else re.sub(r"\D", "", raw)
-        if raw.startswith(("+", "00")) and not raw.startswith("000") and len(digits) >= 8:
+        raw, digits = m.raw_string, re.sub(r"\D", "", m.raw_string)
+        if raw.startswith(("+", "00")) and not raw.startswith("000") and len(digits) - 2 * raw.startswith("00") >= 8:
             out.append(Span("PHONE_NUMBER", m.start, m.end))
     return out
 

@@ -176,7 +176,7 @@ def _is_version_number(text: str, entity_type: str, start: int) -> bool:
 
 
 def _build_engines() -> _Engines:
-    """Build the analyzer (blank spaCy + six pattern recognizers), anonymizer and operators."""
+    """Build the analyzer (blank spaCy + pattern recognizers), anonymizer and operators."""
     import spacy
     import tldextract
     from presidio_analyzer import AnalyzerEngine, Pattern, RecognizerRegistry
@@ -234,10 +234,10 @@ def _build_engines() -> _Engines:
     from presidio_analyzer import EntityRecognizer, RecognizerResult
 
     class GroupRecognizer(EntityRecognizer):
-        """The first group of `pattern` as `entity` (the value after its label), optionally validated."""
+        """The first group of `pattern` as `entity` (the value after its label)."""
 
-        def __init__(self, entity: str, pattern: re.Pattern, score: float = 0.85, validate=None, name: str = ""):
-            self.pattern, self.score, self.validate = pattern, score, validate
+        def __init__(self, entity: str, pattern: re.Pattern, score: float = 0.85, name: str = ""):
+            self.pattern, self.score = pattern, score
             super().__init__(supported_entities=[entity], supported_language="en",
                              name=f"deflect_{name or entity.lower()}")
 
@@ -246,7 +246,7 @@ def _build_engines() -> _Engines:
 
         def analyze(self, text, entities, nlp_artifacts=None):
             return [RecognizerResult(self.supported_entities[0], m.start(1), m.end(1), self.score)
-                    for m in self.pattern.finditer(text) if self.validate is None or self.validate(m.group(1))]
+                    for m in self.pattern.finditer(text)]
 
     class SpanRecognizer(EntityRecognizer):
         """Whatever `find(text)` returns (recognizers.Span tuples), at a fixed score."""
