@@ -19,6 +19,18 @@ def sha256(*parts: str) -> str:
     return h.hexdigest()
 
 
+class SourceFlag(BaseModel):
+    """Something in a document no help center should tell a customer: instructions aimed at the
+    assistant, a request for credentials or payment data, an executable to download, antivirus to
+    switch off, or a link outside the help center's domains. The assistant cuts such sentences from
+    drafts; the admin sees the flag."""
+
+    doc_id: str
+    title: str = ""
+    kind: str = Field(description="override, exfiltration, credential_request, risky_software, foreign_link, ...")
+    excerpt: str = Field(description="What was found (from the redacted text), at most 80 characters.")
+
+
 class Document(BaseModel):
     """One knowledge-base article after loading and normalisation.
 
@@ -26,7 +38,8 @@ class Document(BaseModel):
     heading-aware splitter serves Markdown, HTML, PDF and exports alike.
     """
 
-    doc_id: str = Field(description="Stable id: path relative to the ingest root (POSIX), or the export record id.")
+    doc_id: str = Field(description="Stable id: path relative to the ingest root (POSIX), or the export record id "
+                        "(with PII redacted: ingest.redact.redact_identifiers).")
     source: str = Field(description="Where it came from: relative path, plus '#id' for export records.")
     format: DocFormat
     title: str
@@ -75,18 +88,6 @@ class Chunk(BaseModel):
     def text_hash(self) -> str:
         """Key of the embedding cache: identical embed text is never embedded twice."""
         return sha256(self.embed_text)
-
-
-class SourceFlag(BaseModel):
-    """Something in a document no help center should tell a customer: instructions aimed at the
-    assistant, a request for credentials or payment data, an executable to download, antivirus to
-    switch off, or a link outside the help center's domains. The assistant cuts such sentences from
-    drafts; the admin sees the flag."""
-
-    doc_id: str
-    title: str = ""
-    kind: str = Field(description="override, exfiltration, credential_request, risky_software, foreign_link, ...")
-    excerpt: str = Field(description="What was found (from the redacted text), at most 80 characters.")
 
 
 class FileError(BaseModel):

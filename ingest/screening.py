@@ -185,8 +185,9 @@ def unsafe_advice(text: str) -> list[Finding]:
 LINK = re.compile(r"\b(?:https?://|www\.)[^\s<>\"'\])]+", _I)
 _HOST = r"(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}"
 # A bare domain the reader is told to go to: "visit secure-billing.example", "log in at pay-verify.com".
-_GO_TO_HOST = re.compile(rf"\b(?:visit|go\s+to|open|navigate\s+to|head\s+to|browse\s+to|(?:log|sign)\s+in\s+(?:at|on)|"
+_GO_TO_HOST = re.compile(rf"\b(?:visit|go\s+to|navigate\s+to|head\s+to|browse\s+to|(?:log|sign)\s+in\s+(?:at|on)|"
                          rf"check\s+out)\s+({_HOST})\b", _I)
+_RESERVED_TLDS = ("example", "test", "invalid", "localhost")  # RFC 2606: not public suffixes, still domains
 
 
 @functools.cache
@@ -202,6 +203,11 @@ def host_of(link: str) -> str:
     link = link.strip().rstrip(".,;:!?")
     host = urlsplit(link if "://" in link else f"//{link}").hostname or ""
     return host.lower().removeprefix("www.")
+
+
+def is_domain(host: str) -> bool:
+    """A name under a real (or reserved) top-level domain, not a file name such as report.pdf."""
+    return bool(_tld_extract()(host).suffix) or host.rsplit(".", 1)[-1] in _RESERVED_TLDS
 
 
 def site_of(link: str) -> str:
@@ -228,7 +234,7 @@ def allowed(host: str, sites: Collection[str]) -> bool:
 def foreign_links(text: str, sites: Collection[str]) -> list[Finding]:
     """Each link (or domain the reader is sent to) whose host is not one of `sites` or under it."""
     hosts = [host_of(m.group(0)) for m in LINK.finditer(text)]
-    hosts += [host_of(m.group(1)) for m in _GO_TO_HOST.finditer(text)]
+    hosts += [h for m in _GO_TO_HOST.finditer(text) if is_domain(h := host_of(m.group(1)))]
     return list(dict.fromkeys(Finding("foreign_link", h) for h in hosts if h and not allowed(h, sites)))
 
 

@@ -57,3 +57,8 @@ def test_sites_are_registrable_domains_and_links_elsewhere_are_foreign():
     assert [f.excerpt for f in foreign_links(text, sites)] == ["evil.example.com", "secure-pay.example"]
     assert [f.kind for f in screen_source(text, sites) if f.severe] == ["foreign_link", "foreign_link"]
     assert screen_source(text) == []  # without known sites, links are not judged
+
+
+def test_a_file_name_after_go_to_is_not_a_domain():
+    assert foreign_links("Go to report.pdf and check out settings.yaml.", frozenset({"acme.example"})) == []
+    assert [f.excerpt for f in foreign_links("Go to pay-verify.com now.", frozenset())] == ["pay-verify.com"]
