@@ -116,7 +116,7 @@ class Services:
     def feedback(self):
         from feedback.store import FeedbackStore
 
-        return FeedbackStore.from_settings(self.settings)
+        return FeedbackStore.from_settings(self.settings, redactor=self.redactor)
 
     @cached_property
     def redactor(self):
@@ -209,13 +209,20 @@ class Services:
 
         kwargs = {"progress": progress} if progress else {}
         with self.ingest_lock():
-            report = run_ingest(list(paths), self.settings, self.catalog, self.store, self.embedder, **kwargs)
+            report = run_ingest(list(paths), self.settings, self.catalog, self.store, self.embedder,
+                                redactor=self.redactor, **kwargs)
         from ingest.models import printable
 
         self.audit("ingest", actor, ",".join(printable(str(p)) for p in paths), {
             "run_id": report.run_id, "index_version": report.index_version, "new_version": report.new_version,
             "added": report.added, "updated": report.updated, "removed": report.removed, "errors": len(report.errors)})
         return report
+
+    def flagged_sources(self, version: int | None = None):
+        """What ingest screening flagged in the live index's documents (or `version`'s): for the admin.
+        Those sentences never reach a draft; the rest of each document is still used."""
+        version = version if version is not None else self.catalog.active_version()
+        return self.catalog.flagged(version) if version is not None else []
 
     def activate(self, version: int, actor: str = "system") -> None:
         from retrieval.indexer import activate

@@ -35,6 +35,13 @@ class AssistantSettings(BaseModel):
     answer_min_relevance: float = Field(
         0.2, description="Dense cosine of the best hit below which the help center is taken to have nothing on the topic.")
 
+    # --- sources
+    allowed_link_domains: list[str] = Field(
+        default_factory=list, description="Domains (with their subdomains) that links in drafts may point to, "
+        "besides the help center's own: the domains of the ingested documents' urls. A source sentence that links "
+        "or sends the reader anywhere else is left out of drafts and its document is flagged at ingest. A help "
+        "center whose documents carry no url should list its domains here.")
+
     # --- drafting
     answer_max_sentences: int = Field(5, description="Most answer sentences in a draft (greeting and closing excluded).")
     answer_greeting: bool = Field(True, description="Wrap the draft in a short greeting and closing line.")
