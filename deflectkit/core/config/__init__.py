@@ -18,6 +18,7 @@ from deflectkit.core.config.evals import EvalSettings
 from deflectkit.core.config.feedback import FeedbackSettings
 from deflectkit.core.config.integrations import IntegrationSettings
 from deflectkit.core.config.providers import ProviderSettings
+from deflectkit.core.config.releases import ReleaseSettings
 from deflectkit.core.config.ui import UiSettings
 from deflectkit.core.errors import ConfigError
 
@@ -25,7 +26,7 @@ DEFAULT_INCLUDE = ["**/*.md", "**/*.markdown", "**/*.html", "**/*.htm", "**/*.tx
 
 
 class Settings(AssistantSettings, ProviderSettings, FeedbackSettings, EvalSettings, UiSettings, ApiSettings,
-               IntegrationSettings, BaseSettings):
+               IntegrationSettings, ReleaseSettings, BaseSettings):
     """Every setting of the app. Each area declares its fields in its own `settings.py` mixin;
     this class composes them so there is still one object and one env prefix."""
 

@@ -23,7 +23,7 @@ class AssistantSettings(BaseModel):
         "a longer one is cut off with a note to the agent, so one pasted mailbox or log costs no more than this.")
 
     # --- retrieval and context
-    answer_top_k: int = Field(6, description="Hits retrieved for each ticket before context assembly.")
+    answer_top_k: int = Field(6, gt=0, description="Hits retrieved for each ticket before context assembly.")
     context_token_budget: int = Field(1500, description="Approximate token budget for the numbered source blocks.")
     context_section_chars: int = Field(
         1600, description="Each hit is grown into its section's neighbouring chunks up to this many characters.")
@@ -56,7 +56,7 @@ class AssistantSettings(BaseModel):
 
     # --- confidence and decision
     answer_threshold: float = Field(
-        0.8, description="Calibrated confidence below which the ticket is escalated instead of answered (0.8: "
+        0.8, ge=0.0, le=1.0, description="Calibrated confidence below which the ticket is escalated instead of answered (0.8: "
         "TechQA answers 4% of its unanswerable tickets in-sample, 7% out of fold, at precision 0.96; pick another "
         "point on the README's risk-coverage curve).")
     confidence_high: float = Field(0.9, description="Confidence at or above which the label is 'high'.")
