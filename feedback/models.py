@@ -46,6 +46,7 @@ class Interaction(BaseModel):
     model: str = ""
     prompt_version: str
     calibration_version: str = ""
+    release: str | None = Field(None, description="The release that drafted it (None before releases were used).")
     latency_s: float = 0.0
     cost: float = 0.0
     ticket: str

@@ -58,6 +58,7 @@ from feedback.queries import (
     row_to_record,
     unified_diff,
 )
+from feedback.releases import ReleaseStore
 from feedback.selfservice import SelfServiceStore
 from feedback.throttle import LoginThrottle, ThrottleConfig
 from feedback.users import UserStore
@@ -98,6 +99,7 @@ class FeedbackStore:
         self.users = UserStore(self._conns, self.audit, clock, hasher, self.throttle)
         self.keys = ApiKeyStore(self._conns, self.audit, clock, self.throttle)
         self.selfservice = SelfServiceStore(self._conns, self.audit, clock)
+        self.releases = ReleaseStore(self._conns, self.audit, clock)
 
     @classmethod
     def from_settings(cls, settings: Any, **kwargs: Any) -> FeedbackStore:
@@ -139,7 +141,8 @@ class FeedbackStore:
                "latency_s": latency_of(answer.timings), "cost": answer.cost, "tokens_in": answer.tokens_in,
                "tokens_out": answer.tokens_out, "ticket": answer.ticket, "draft": answer.draft,
                "cited_doc_ids": json.dumps(cited_docs(answer)), "answer_json": answer.model_dump_json(),
-               "redacted_at": None, "opened_at": as_utc(opened_at).isoformat() if opened_at else None}
+               "redacted_at": None, "opened_at": as_utc(opened_at).isoformat() if opened_at else None,
+               "release": answer.release or None}
         self._conns.write(lambda db: db["interactions"].insert(row, ignore=True))
         return self.get_interaction(answer.request_id)
 
@@ -313,7 +316,7 @@ class FeedbackStore:
 
     # --- dashboards and retention ---------------------------------------------------------------
     def dashboard(self, filter: FeedbackFilter | None = None, by: dashboard.GroupBy = "day") -> list[DashboardRow]:
-        """Aggregates per day / index_version / prompt_version / calibration_version / provider, or 'all'."""
+        """Aggregates per day / index_version / prompt_version / calibration_version / provider / release, or 'all'."""
         where, params = filter_sql(filter)
         rows = self._conns.query(f"SELECT {STATS_COLUMNS} FROM interaction_outcomes{where}", params)
         return dashboard.aggregate(rows, by)
