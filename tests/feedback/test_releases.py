@@ -182,7 +182,7 @@ def test_an_equal_candidate_is_promoted_through_every_stage_and_becomes_live(sto
     seen = replay(store, clock, lambda name, percent: Behaviour(), 1600)
     final = releases.canary()
     assert final.status == "promoted" and releases.live() == "cand" and releases.route().canary is None
-    assert [5, 25, 50] == sorted(set(seen) - {0})
+    assert sorted(set(seen) - {0}) == [5, 25, 50]
     promotions = store.audit.entries(action="release_canary_promote")[::-1]
     assert [(e.details["stage"], e.details["to"]) for e in promotions] == [(5, 25), (25, 50), (50, 100)]
     figures = promotions[0].details
