@@ -145,9 +145,9 @@ def experiment_report(settings, rows: Sequence[dict], samples: int = 1000, seed:
         if 0 < agents < MIN_AGENTS:
             notes.append(f"{a} has {agents} agent(s): tickets of one agent are alike, so its intervals are "
                          "narrower than they should be.")
-    since = settings.desk_experiment_since.isoformat() if settings.desk_experiment_since else None
     return ExperimentReport(experiment=settings.desk_experiment, pattern=settings.desk_experiment_pattern,
-                            since=since, arms=out, verdict=verdict(out, data, settings.desk_experiment_mde),
+                            since=settings.desk_experiment_since and settings.desk_experiment_since.isoformat(),
+                            arms=out, verdict=verdict(out, data, settings.desk_experiment_mde),
                             notes=notes)
 
 
@@ -170,3 +170,10 @@ def verdict(results: list[Arm], data: dict, mde: float) -> str:
     if missing == 0:
         return f"No difference in drafts used as is larger than {mde * 100:.0f} pts: the arms have enough tickets."
     return f"No difference yet; need ~{missing} more tickets acted on ({need} per arm to see {mde * 100:.0f} pts)."
+
+
+def stored_report(settings, store) -> ExperimentReport:
+    """`experiment_report` over the store's desk interactions since DEFLECT_DESK_EXPERIMENT_SINCE."""
+    since = settings.desk_experiment_since.isoformat() if settings.desk_experiment_since else None
+    return experiment_report(settings, store.releases.desk_rows(since), settings.eval_bootstrap_samples,
+                             settings.eval_seed)
