@@ -10,7 +10,6 @@ attributes.
 from __future__ import annotations
 
 import fcntl
-import logging
 import os
 import threading
 import time
@@ -21,7 +20,6 @@ from typing import Any
 from deflectkit.core.config import Settings
 from deflectkit.core.config.providers import EXTRACTIVE
 
-log = logging.getLogger(__name__)
 _started: set[str] = set()
 _start_lock = threading.Lock()
 _PARTS = ("catalog", "store", "embedder", "searcher", "feedback", "redactor")
@@ -91,10 +89,6 @@ class Services:
         self._assistants: dict[tuple[str, str | None], Any] = {}  # (provider, release) -> Assistant
         self._releases: dict[str, tuple[Settings, int | None]] = {}
         self._lock = threading.Lock()
-        # Live requests in flight: the shadow worker starts a job only when there are none.
-        self._inflight, self._idle, self._flight_lock = 0, threading.Event(), threading.Lock()
-        self._idle.set()
-        self._next_canary_check = 0.0
 
     @cached_property
     def catalog(self):
@@ -217,12 +211,12 @@ class Services:
         ticket = ticket if isinstance(ticket, Ticket) else Ticket(body=ticket or "")
         route = self.feedback.releases.route()
         release = route.pick(ticket.text)
-        with self._live_request():
+        with self.shadow.foreground():  # the shadow worker waits while live requests run
             answer = self._draft(release, ticket, provider, filters, cache_bypass, request_id, count_errors=True)
         if route.shadow and route.shadow != release:
             self.shadow.submit((route.shadow, ticket, provider, filters, answer))
         if route.canary:
-            self._check_canary_soon()
+            self._canary_watch.poke()
         return answer
 
     def _draft(self, release: str | None, ticket, provider: str | None, filters, cache_bypass: bool = False,
@@ -242,25 +236,12 @@ class Services:
         answer.release = release or ""
         return answer
 
-    @contextmanager
-    def _live_request(self):
-        with self._flight_lock:
-            self._inflight += 1
-            self._idle.clear()
-        try:
-            yield
-        finally:
-            with self._flight_lock:
-                self._inflight -= 1
-                if not self._inflight:
-                    self._idle.set()
-
     @cached_property
     def shadow(self):
         """The background queue the shadow release answers live tickets from (bounded; drops when full)."""
         from feedback.shadow import ShadowQueue
 
-        return ShadowQueue(self._shadow_answer, self.settings.release_shadow_queue, idle=self._idle)
+        return ShadowQueue(self._shadow_answer, self.settings.release_shadow_queue)
 
     def _shadow_answer(self, job) -> None:
         from feedback.queries import latency_of
@@ -280,21 +261,11 @@ class Services:
 
         return advance(self.feedback.releases, self.settings.eval_bootstrap_samples, self.settings.eval_seed, actor)
 
-    def _check_canary_soon(self) -> None:
-        """At most once per release_check_interval_s, judge the canary in a background thread."""
-        now = time.monotonic()
-        with self._flight_lock:
-            if now < self._next_canary_check:
-                return
-            self._next_canary_check = now + self.settings.release_check_interval_s
+    @cached_property
+    def _canary_watch(self):
+        from feedback.canary import CanaryWatch
 
-        def check() -> None:
-            try:
-                self.check_canary()
-            except Exception as e:  # the next interval tries again; `deflect release check` shows the error
-                log.warning("canary check failed: %s: %s", type(e).__name__, e)
-
-        threading.Thread(target=check, name="deflect-canary-check", daemon=True).start()
+        return CanaryWatch(self.check_canary, self.settings.release_check_interval_s)
 
     def answer_fn(self, provider: str | None = None):
         """`ticket text -> Answer` for feedback replay: the current pipeline under the current flags."""

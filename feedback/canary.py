@@ -13,7 +13,10 @@ first failing gate, in the configured order, halts the canary and sends all traf
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
 from typing import Literal, NamedTuple
 
 import numpy as np
@@ -22,6 +25,8 @@ from pydantic import BaseModel, Field
 from feedback.intervals import bootstrap_diff, newcombe, p95
 from feedback.queries import edit_share
 from feedback.releases import Canary, ReleaseError, ReleaseStore
+
+log = logging.getLogger(__name__)
 
 
 class GateSpec(NamedTuple):
@@ -172,3 +177,27 @@ def advance(store: ReleaseStore, samples: int = 1000, seed: int = 13, actor: str
     else:
         store.transition(canary.id, canary.stage, check.decision, check.model_dump(), actor)
     return check
+
+
+class CanaryWatch:
+    """Runs `check` (advance) in a background thread at most once per `interval_s`, when poked by a request
+    that saw a running canary: the request never waits for it, and a failed check is retried next interval."""
+
+    def __init__(self, check: Callable[[], object], interval_s: float):
+        self._check, self._interval = check, interval_s
+        self._next = 0.0
+        self._lock = threading.Lock()
+
+    def poke(self) -> None:
+        now = time.monotonic()
+        with self._lock:
+            if now < self._next:
+                return
+            self._next = now + self._interval
+        threading.Thread(target=self._run, name="deflect-canary-check", daemon=True).start()
+
+    def _run(self) -> None:
+        try:
+            self._check()
+        except Exception as e:  # `deflect release check` shows the error to whoever looks
+            log.warning("canary check failed: %s: %s", type(e).__name__, e)

@@ -2,8 +2,9 @@
 
 `ShadowQueue` is the off-request-path part: a bounded queue drained by one daemon thread. `submit` never
 blocks; when the queue is full the job is dropped and counted, so load sheds shadow work, never live
-requests. The worker starts a job only while no live request is in flight (`idle`), so on a busy process
-the shadow waits, the queue fills and work is dropped rather than competing for the CPU.
+requests. The worker starts a job only while no live request is in flight (each one runs inside
+`foreground()`), so on a busy process the shadow waits, the queue fills and work is dropped rather than
+competing for the CPU.
 
 `compare` is pure: shadow rows (ReleaseStore.shadow_rows) in, a ShadowComparison out.
 """
@@ -15,7 +16,8 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -35,16 +37,31 @@ class ShadowStats(BaseModel):
 
 
 class ShadowQueue:
-    def __init__(self, work: Callable[[Any], None], maxsize: int, idle: threading.Event | None = None):
+    def __init__(self, work: Callable[[Any], None], maxsize: int):
         if maxsize < 1:
             raise ValueError(f"maxsize must be at least 1, got {maxsize}")
         self._work = work
         self._queue: queue.Queue = queue.Queue(maxsize)
-        self._idle = idle
         self._stats = ShadowStats()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
+        self._inflight, self._idle = 0, threading.Event()
+        self._idle.set()
+
+    @contextmanager
+    def foreground(self) -> Iterator[None]:
+        """Marks a live request in flight: the worker starts no job until none is."""
+        with self._lock:
+            self._inflight += 1
+            self._idle.clear()
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._inflight -= 1
+                if not self._inflight:
+                    self._idle.set()
 
     def submit(self, job: Any) -> bool:
         """Queue `job` without waiting; False (and counted as dropped) when the queue is full."""
@@ -88,8 +105,7 @@ class ShadowQueue:
             except queue.Empty:
                 continue
             try:
-                if self._idle is not None:
-                    self._idle.wait()
+                self._idle.wait()
                 self._work(job)
                 ok = True
             except Exception as e:  # a shadow failure must never surface anywhere but here

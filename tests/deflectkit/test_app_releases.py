@@ -4,6 +4,7 @@ counted for the error gate, and a shadow that never holds up the live answer (it
 from __future__ import annotations
 
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -28,7 +29,7 @@ TICKETS = [
 
 @pytest.fixture
 def svc(make_services, tiny_kb):
-    svc = make_services(llm_timeout_s=30, llm_retries=0, release_shadow_queue=1)
+    svc = make_services(llm_timeout_s=30, llm_retries=0, release_shadow_queue=1, release_check_interval_s=0.01)
     assert svc.ingest([tiny_kb]).index_version is not None
     return svc
 
@@ -59,6 +60,11 @@ def test_the_canary_drafts_its_stable_share_with_its_own_settings(svc):
     stored = svc.feedback.record_interaction(answers[0], "ana")
     assert stored.release == answers[0].release
     assert svc.assistant(release="strict").settings.answer_threshold == 1.0
+    for _ in range(100):  # serving judges the canary in the background (it waits: 100 tickets per stage)
+        if (check := svc.feedback.releases.canary().last_check) is not None:
+            break
+        time.sleep(0.1)
+    assert check["decision"] == "wait" and check["min_tickets"] == 100 and len(check["gates"]) == 6
 
 
 def test_a_pinned_index_version_is_kept_after_an_ingest_and_a_failing_release_counts_errors(svc, tiny_kb):

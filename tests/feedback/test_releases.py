@@ -8,12 +8,14 @@ import json
 import random
 import subprocess
 import sys
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from feedback.canary import GATES, advance, parse_gates
+from feedback.canary import GATES, CanaryWatch, advance, parse_gates
 from feedback.releases import Release, ReleaseError, Routing
 from tests.feedback.conftest import make_answer
 
@@ -120,6 +122,23 @@ def test_a_canary_needs_a_passed_offline_gate_a_live_release_and_no_other_canary
         releases.start_canary("cand", [5, 100], 10, parse_gates(None), PASSED, "ana")
     with pytest.raises(ReleaseError, match="canary is running"):
         releases.activate("cand", "ana")
+
+
+@pytest.mark.unit
+def test_the_watch_judges_in_the_background_at_most_once_per_interval(caplog):
+    calls, ran = [], threading.Event()
+
+    def check():
+        calls.append(threading.current_thread().name)
+        ran.set()
+        raise RuntimeError("store busy")  # logged; the next interval tries again
+
+    watch = CanaryWatch(check, interval_s=60)
+    watch.poke()
+    watch.poke()
+    assert ran.wait(5)
+    time.sleep(0.1)
+    assert calls == ["deflect-canary-check"] and "canary check failed: RuntimeError" in caplog.text
 
 
 def test_gate_list_is_checked():

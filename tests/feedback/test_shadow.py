@@ -30,19 +30,19 @@ def test_a_full_queue_drops_and_counts_without_waiting():
 
 @pytest.mark.unit
 def test_the_worker_waits_while_a_live_request_is_in_flight_and_survives_a_failing_job():
-    idle, ran = threading.Event(), []
+    ran = []
 
     def work(job):
         if job == "bad":
             raise RuntimeError("candidate broke")
         ran.append(job)
 
-    q = ShadowQueue(work, maxsize=4, idle=idle)
-    q.submit("bad")
-    q.submit("good")
-    time.sleep(0.3)
-    assert ran == [] and q.stats().queued >= 1  # a live request is in flight: nothing runs
-    idle.set()
+    q = ShadowQueue(work, maxsize=4)
+    with q.foreground(), q.foreground():  # two live requests in flight
+        q.submit("bad")
+        q.submit("good")
+        time.sleep(0.3)
+        assert ran == [] and q.stats().queued >= 1  # nothing runs meanwhile
     assert q.drain(timeout=10)
     assert ran == ["good"] and (q.stats().failed, q.stats().done) == (1, 1)
     with pytest.raises(ValueError, match="at least 1"):
