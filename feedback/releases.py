@@ -31,8 +31,8 @@ from feedback.queries import cited_docs, latency_of
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?$")
 _NAME = re.compile(r"^[A-Za-z0-9][\w.+-]{0,63}$")
 CanaryStatus = Literal["running", "promoted", "rolled_back", "stopped"]
-# Outcome columns the canary gates read, per interaction in a window.
-WINDOW_COLUMNS = "release, created_at, decision, latency_s, thumbs, escalated, sent, edited, draft, final_text"
+# Outcome columns the canary gates and the desk A/B read, per interaction.
+OUTCOME_COLUMNS = "created_at, decision, latency_s, thumbs, escalated, sent, edited, draft, final_text"
 
 
 class ReleaseError(FeedbackError):
@@ -50,7 +50,7 @@ class Release(BaseModel):
     model: str = ""
     calibration_version: str = ""
     settings: dict[str, Any] = Field(description="Values of the answer-shaping settings (RELEASE_FIELDS).")
-    settings_hash: str = ""
+    settings_hash: str = Field("", description="sha256 of the settings (set when the release is created).")
     note: str = ""
 
 
@@ -118,11 +118,10 @@ def new_release(name: str, settings: Any, version: str, index_version: int | Non
     from assistant.confidence import load_calibration
     from assistant.prompt import PROMPT_VERSION
 
-    values = answer_settings(settings)
     return Release(name=name, version=version, index_version=index_version, prompt_version=PROMPT_VERSION,
                    provider=settings.assistant_provider, model=model_of(settings),
-                   calibration_version=load_calibration(settings).version, settings=values,
-                   settings_hash=settings_hash(values), note=note)
+                   calibration_version=load_calibration(settings).version, settings=answer_settings(settings),
+                   note=note)
 
 
 def release_settings(settings: Any, release: Release) -> Any:
@@ -158,7 +157,7 @@ class ReleaseStore:
         if not SEMVER.match(release.version):
             raise ReleaseError(f"Bad version {release.version!r}: use a semantic version such as 1.4.0.")
         row = {**release.model_dump(exclude={"settings"}), "settings": json.dumps(release.settings, sort_keys=True),
-               "created_at": self._now(), "created_by": actor}
+               "settings_hash": settings_hash(release.settings), "created_at": self._now(), "created_by": actor}
 
         def write(db) -> None:
             if db.execute("SELECT 1 FROM releases WHERE name = ?", [release.name]).fetchone():
@@ -333,9 +332,9 @@ class ReleaseStore:
         self._conns.write(lambda db: db["release_errors"].insert({"release": release, "at": self._now(), "kind": kind}))
 
     def window(self, releases: Sequence[str], since: str, until: str | None = None) -> list[dict]:
-        """Outcome rows (WINDOW_COLUMNS) of interactions drafted by `releases` in [since, until)."""
+        """Outcome rows (release and OUTCOME_COLUMNS) of interactions drafted by `releases` in [since, until)."""
         marks = ",".join("?" * len(releases))
-        sql = f"SELECT {WINDOW_COLUMNS} FROM interaction_outcomes WHERE release IN ({marks}) AND created_at >= ?"
+        sql = f"SELECT release, {OUTCOME_COLUMNS} FROM interaction_outcomes WHERE release IN ({marks}) AND created_at >= ?"
         args = [*releases, since]
         if until:
             sql, args = sql + " AND created_at < ?", [*args, until]
@@ -373,7 +372,7 @@ class ReleaseStore:
     def desk_rows(self, since: str | None = None) -> list[dict]:
         """Interactions of desk users (the users table) with their outcome and when the agent first acted
         (sent, edited and sent, or escalated): what the desk A/B counts."""
-        sql = (f"SELECT o.user, {WINDOW_COLUMNS.replace('release, ', '')}, (SELECT MIN(t) FROM ("
+        sql = (f"SELECT o.user, {OUTCOME_COLUMNS}, (SELECT MIN(t) FROM ("
                "SELECT created_at AS t FROM sent WHERE request_id = o.request_id UNION ALL "
                "SELECT created_at FROM escalations WHERE request_id = o.request_id)) AS acted_at "
                "FROM interaction_outcomes o WHERE o.user IN (SELECT name FROM users)")

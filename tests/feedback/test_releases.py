@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from feedback.canary import GATES, CanaryWatch, advance, parse_gates
-from feedback.releases import Release, ReleaseError, Routing
+from feedback.releases import Release, ReleaseError, Routing, settings_hash
 from tests.feedback.conftest import make_answer
 
 pytestmark = pytest.mark.integration
@@ -26,8 +26,7 @@ PASSED = {"passed": True, "summary": "injected for the test"}
 
 def release(name: str, version: str, threshold: float = 0.8, **kw) -> Release:
     values = {"answer_threshold": threshold, "assistant_provider": "extractive"}
-    return Release(name=name, version=version, prompt_version="p1", provider="extractive", settings=values,
-                   settings_hash=f"h-{name}", **kw)
+    return Release(name=name, version=version, prompt_version="p1", provider="extractive", settings=values, **kw)
 
 
 @pytest.fixture
@@ -52,7 +51,8 @@ def test_create_is_immutable_versioned_and_audited(store):
             store.releases.create(release(bad_name, bad_version), "ana")
     assert [r.name for r in store.releases.list()] == ["r1"]
     (entry,) = store.audit.entries(action="release_create")
-    assert entry.target == "r1" and entry.details["settings_hash"] == "h-r1" and store.audit.verify().ok
+    assert entry.target == "r1" and entry.details["settings_hash"] == made.settings_hash and store.audit.verify().ok
+    assert made.settings_hash == settings_hash({"assistant_provider": "extractive", "answer_threshold": 0.8})
 
 
 def test_live_pointer_switches_in_one_audited_step_and_interactions_record_their_release(releases, store):

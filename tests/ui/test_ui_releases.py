@@ -26,7 +26,7 @@ def app() -> None:
 
 def release(name: str, version: str) -> Release:
     return Release(name=name, version=version, prompt_version="p1", provider="extractive",
-                   settings={"answer_threshold": 0.8}, settings_hash=name)
+                   settings={"answer_threshold": 0.8})
 
 
 @pytest.fixture
