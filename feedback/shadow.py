@@ -2,9 +2,10 @@
 
 `ShadowQueue` is the off-request-path part: a bounded queue drained by one daemon thread. `submit` never
 blocks; when the queue is full the job is dropped and counted, so load sheds shadow work, never live
-requests. The worker starts a job only while no live request is in flight (each one runs inside
-`foreground()`), so on a busy process the shadow waits, the queue fills and work is dropped rather than
-competing for the CPU.
+requests. The worker starts a job only after `quiet_s` with no live request in flight (each one runs inside
+`foreground()`), so under back-to-back traffic the shadow waits, the queue fills and work is dropped rather
+than competing for the CPU. A live request that arrives while a shadow job runs still shares the CPU with
+it (threads, one GIL): `python -m evals.bench.shadow` measures that.
 
 `compare` is pure: shadow rows (ReleaseStore.shadow_rows) in, a ShadowComparison out.
 """
@@ -37,16 +38,17 @@ class ShadowStats(BaseModel):
 
 
 class ShadowQueue:
-    def __init__(self, work: Callable[[Any], None], maxsize: int):
+    def __init__(self, work: Callable[[Any], None], maxsize: int, quiet_s: float = 0.1):
         if maxsize < 1:
             raise ValueError(f"maxsize must be at least 1, got {maxsize}")
+        self._quiet_s = quiet_s
         self._work = work
         self._queue: queue.Queue = queue.Queue(maxsize)
         self._stats = ShadowStats()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
-        self._inflight, self._idle = 0, threading.Event()
+        self._inflight, self._idle, self._last_live = 0, threading.Event(), 0.0
         self._idle.set()
 
     @contextmanager
@@ -60,6 +62,7 @@ class ShadowQueue:
         finally:
             with self._lock:
                 self._inflight -= 1
+                self._last_live = time.monotonic()
                 if not self._inflight:
                     self._idle.set()
 
@@ -98,6 +101,16 @@ class ShadowQueue:
                 self._thread = threading.Thread(target=self._loop, name="deflect-shadow", daemon=True)
                 self._thread.start()
 
+    def _wait_quiet(self) -> None:
+        """Until no live request has run for quiet_s."""
+        while True:
+            self._idle.wait()
+            with self._lock:
+                left = self._last_live + self._quiet_s - time.monotonic() if not self._inflight else self._quiet_s
+            if left <= 0:
+                return
+            time.sleep(left)
+
     def _loop(self) -> None:
         while not self._stop.is_set():
             try:
@@ -105,7 +118,7 @@ class ShadowQueue:
             except queue.Empty:
                 continue
             try:
-                self._idle.wait()
+                self._wait_quiet()
                 self._work(job)
                 ok = True
             except Exception as e:  # a shadow failure must never surface anywhere but here

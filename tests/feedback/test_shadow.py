@@ -29,6 +29,19 @@ def test_a_full_queue_drops_and_counts_without_waiting():
 
 
 @pytest.mark.unit
+def test_back_to_back_live_requests_keep_the_shadow_waiting():
+    ran = []
+    q = ShadowQueue(ran.append, maxsize=4, quiet_s=0.1)
+    q.submit("job")
+    for _ in range(20):  # a live request every 30 ms: never 100 ms quiet
+        with q.foreground():
+            time.sleep(0.01)
+        time.sleep(0.02)
+    assert ran == []
+    assert q.drain(timeout=5) and ran == ["job"]
+
+
+@pytest.mark.unit
 def test_the_worker_waits_while_a_live_request_is_in_flight_and_survives_a_failing_job():
     ran = []
 
