@@ -90,8 +90,8 @@ def _values(rows: Sequence[dict]) -> tuple[dict[str, tuple[int, int]], dict[str,
                              len(acted)),
               "escalation": (sum(bool(r["escalated"]) for r in rows), len(rows)),
               "thumbs_up": (sum(r["thumbs"] == "up" for r in rated), len(rated))}
-    waits = [(datetime.fromisoformat(r["acted_at"]) - datetime.fromisoformat(r["created_at"])).total_seconds()
-             for r in rows if r["acted_at"]]
+    waits = [(datetime.fromisoformat(r["done_at"]) - datetime.fromisoformat(r["created_at"])).total_seconds()
+             for r in rows if r["done_at"]]
     values = {"edit_distance": [edit_share(r["draft"], r["final_text"]) if r["edited"] else 0.0 for r in sent],
               "time_to_action": waits}
     return shares, values

@@ -26,7 +26,7 @@ from deflectkit.core.db import Connections
 from feedback.assignment import in_percent
 from feedback.audit import AuditLog, canonical_json
 from feedback.errors import FeedbackError
-from feedback.queries import cited_docs, latency_of
+from feedback.queries import DONE_AT, cited_docs, latency_of
 
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?$")
 _NAME = re.compile(r"^[A-Za-z0-9][\w.+-]{0,63}$")
@@ -371,11 +371,8 @@ class ReleaseStore:
 
     def desk_rows(self, since: str | None = None) -> list[dict]:
         """Interactions of desk users (the users table) with their outcome and when the agent first acted
-        (sent, edited and sent, or escalated): what the desk A/B counts."""
-        sql = (f"SELECT o.user, {OUTCOME_COLUMNS}, (SELECT MIN(t) FROM ("
-               "SELECT created_at AS t FROM sent WHERE request_id = o.request_id UNION ALL "
-               "SELECT created_at FROM escalations WHERE request_id = o.request_id)) AS acted_at "
-               "FROM interaction_outcomes o WHERE o.user IN (SELECT name FROM users)")
+        (done_at: sent, edited and sent, or escalated): what the desk A/B counts."""
+        sql = f"SELECT o.user, {OUTCOME_COLUMNS}, {DONE_AT} FROM interaction_outcomes o WHERE o.user IN (SELECT name FROM users)"
         args = []
         if since:
             sql, args = sql + " AND o.created_at >= ?", [since]
