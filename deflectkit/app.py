@@ -251,9 +251,9 @@ class Services:
         try:
             answer = self._draft(release, ticket, provider, filters)
         except Exception as e:  # stored as the shadow's outcome; the live answer is long gone
-            self.feedback.releases.record_shadow(live, release, None, time.perf_counter() - started, type(e).__name__)
+            self.feedback.shadows.record(live, release, None, time.perf_counter() - started, type(e).__name__)
             return
-        self.feedback.releases.record_shadow(live, release, answer, latency_of(answer.timings))
+        self.feedback.shadows.record(live, release, answer, latency_of(answer.timings))
 
     def check_canary(self, actor: str = "canary"):
         """Judge the running canary's gates now and act on them (feedback.canary.advance); None if none runs."""

@@ -21,12 +21,11 @@ from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, Field
 
-from assistant.models import Answer
 from deflectkit.core.db import Connections
 from feedback.assignment import in_percent
 from feedback.audit import AuditLog, canonical_json
 from feedback.errors import FeedbackError
-from feedback.queries import DONE_AT, cited_docs, latency_of
+from feedback.queries import DONE_AT
 
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?$")
 _NAME = re.compile(r"^[A-Za-z0-9][\w.+-]{0,63}$")
@@ -348,27 +347,6 @@ class ReleaseStore:
             sql, args = sql + " AND at < ?", [*args, until]
         return Counter(dict(self._conns.read(sql + " GROUP BY release", args)))
 
-    def record_shadow(self, live: Answer, release: str, answer: Answer | None, latency_s: float,
-                      error: str = "") -> None:
-        """The shadow release's answer to a live ticket, beside the live answer's summary. Never shown."""
-        row = {"request_id": live.request_id, "release": release, "created_at": self._now(),
-               "live_release": live.release or None, "live_decision": live.decision,
-               "live_confidence": live.confidence, "live_latency_s": latency_of(live.timings),
-               "live_cited": json.dumps(cited_docs(live)), "latency_s": latency_s, "error": error,
-               "decision": answer.decision if answer else None, "confidence": answer.confidence if answer else None,
-               "cited": json.dumps(cited_docs(answer)) if answer else None,
-               "answer_json": answer.model_dump_json() if answer else None, "redacted_at": None}
-        self._conns.write(lambda db: db["shadow_answers"].insert(row, replace=True))
-
-    def shadow_rows(self, release: str, since: str | None = None, limit: int | None = None) -> list[dict]:
-        """Shadow answers of `release`, newest first, with the live draft when the interaction was recorded."""
-        sql = ("SELECT s.*, i.draft AS live_draft, i.ticket AS live_ticket FROM shadow_answers s "
-               "LEFT JOIN interactions i ON i.request_id = s.request_id WHERE s.release = ?")
-        args: list = [release]
-        if since:
-            sql, args = sql + " AND s.created_at >= ?", [*args, since]
-        return self._conns.query(sql + " ORDER BY s.created_at DESC LIMIT ?", [*args, limit or -1])
-
     def desk_rows(self, since: str | None = None) -> list[dict]:
         """Interactions of desk users (the users table) with their outcome and when the agent first acted
         (done_at: sent, edited and sent, or escalated): what the desk A/B counts."""
@@ -378,9 +356,6 @@ class ReleaseStore:
             sql, args = sql + " AND o.created_at >= ?", [since]
         return self._conns.query(sql, args)
 
-    def interactions_since(self, since: str) -> int:
-        """Interactions recorded since a time (the live tickets a shadow could have answered)."""
-        return self._conns.read("SELECT COUNT(*) FROM interactions WHERE created_at >= ?", [since])[0][0]
 
 def _running(db) -> str | None:
     row = db.execute("SELECT release FROM canaries WHERE status = 'running'").fetchone()

@@ -7,7 +7,8 @@ requests. The worker starts a job only after `quiet_s` with no live request in f
 than competing for the CPU. A live request that arrives while a shadow job runs still shares the CPU with
 it (threads, one GIL): `python -m evals.bench.shadow` measures that.
 
-`compare` is pure: shadow rows (ReleaseStore.shadow_rows) in, a ShadowComparison out.
+`ShadowStore` keeps the shadow's answers (the feedback store's `shadows`); `compare` is pure: its rows in,
+a ShadowComparison out.
 """
 
 from __future__ import annotations
@@ -19,12 +20,16 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 import numpy as np
 from pydantic import BaseModel, Field
 
+from assistant.models import Answer
+from deflectkit.core.db import Connections
 from feedback.intervals import bootstrap, wilson
+from feedback.queries import cited_docs, latency_of
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +136,37 @@ class ShadowQueue:
                 self._stats.failed += not ok
 
 
+# --- storage ---------------------------------------------------------------------------------------
+class ShadowStore:
+    def __init__(self, conns: Connections, clock: Callable[[], datetime]):
+        self._conns = conns
+        self._clock = clock
+
+    def record(self, live: Answer, release: str, answer: Answer | None, latency_s: float, error: str = "") -> None:
+        """The shadow release's answer to a live ticket, beside the live answer's summary. Never shown."""
+        row = {"request_id": live.request_id, "release": release, "created_at": self._clock().isoformat(),
+               "live_release": live.release or None, "live_decision": live.decision,
+               "live_confidence": live.confidence, "live_latency_s": latency_of(live.timings),
+               "live_cited": json.dumps(cited_docs(live)), "latency_s": latency_s, "error": error,
+               "decision": answer.decision if answer else None, "confidence": answer.confidence if answer else None,
+               "cited": json.dumps(cited_docs(answer)) if answer else None,
+               "answer_json": answer.model_dump_json() if answer else None, "redacted_at": None}
+        self._conns.write(lambda db: db["shadow_answers"].insert(row, replace=True))
+
+    def rows(self, release: str, since: str | None = None, limit: int | None = None) -> list[dict]:
+        """Shadow answers of `release`, newest first, with the live draft when the interaction was recorded."""
+        sql = ("SELECT s.*, i.draft AS live_draft, i.ticket AS live_ticket FROM shadow_answers s "
+               "LEFT JOIN interactions i ON i.request_id = s.request_id WHERE s.release = ?")
+        args: list = [release]
+        if since:
+            sql, args = sql + " AND s.created_at >= ?", [*args, since]
+        return self._conns.query(sql + " ORDER BY s.created_at DESC LIMIT ?", [*args, limit or -1])
+
+    def interactions_since(self, since: str) -> int:
+        """Interactions recorded since a time (the live tickets a shadow could have answered)."""
+        return self._conns.read("SELECT COUNT(*) FROM interactions WHERE created_at >= ?", [since])[0][0]
+
+
 # --- comparison ------------------------------------------------------------------------------------
 class Estimate(BaseModel):
     value: float | None
@@ -207,8 +243,8 @@ def compare(release: str, rows: Sequence[dict], live_tickets: int | None = None,
         disagreements=pairs[:limit])
 
 
-def compare_stored(store, release: str, since: str | None = None, limit: int = 20) -> ShadowComparison:
-    """`compare` over what the ReleaseStore holds for `release` (since a time, default all)."""
-    rows = store.shadow_rows(release, since)
+def compare_stored(store: ShadowStore, release: str, since: str | None = None, limit: int = 20) -> ShadowComparison:
+    """`compare` over what the store holds for `release` (since a time, default all)."""
+    rows = store.rows(release, since)
     first = since or (min(r["created_at"] for r in rows) if rows else None)
     return compare(release, rows, store.interactions_since(first) if first else 0, limit)

@@ -60,6 +60,7 @@ from feedback.queries import (
 )
 from feedback.releases import ReleaseStore
 from feedback.selfservice import SelfServiceStore
+from feedback.shadow import ShadowStore
 from feedback.throttle import LoginThrottle, ThrottleConfig
 from feedback.users import UserStore
 from feedback.webhook import WebhookConfig, post_json
@@ -100,6 +101,7 @@ class FeedbackStore:
         self.keys = ApiKeyStore(self._conns, self.audit, clock, self.throttle)
         self.selfservice = SelfServiceStore(self._conns, self.audit, clock)
         self.releases = ReleaseStore(self._conns, self.audit, clock)
+        self.shadows = ShadowStore(self._conns, clock)
 
     @classmethod
     def from_settings(cls, settings: Any, **kwargs: Any) -> FeedbackStore:

@@ -81,7 +81,7 @@ def render_releases(res: Resources) -> None:
     if canary is not None:
         render_canary(res, canary)
     if shadow := pointers.get("shadow"):
-        render_shadow(compare_stored(releases, shadow))
+        render_shadow(compare_stored(res.store.shadows, shadow))
 
 
 def render_canary(res: Resources, canary) -> None:

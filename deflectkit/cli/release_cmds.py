@@ -193,7 +193,7 @@ def status(as_json: JsonOpt = False) -> None:
     check = None
     if running is not None and running.status == "running":
         check = evaluate(releases, running, svc.settings.eval_bootstrap_samples, svc.settings.eval_seed)
-    shadowed = compare_stored(releases, pointers["shadow"], limit=0) if "shadow" in pointers else None
+    shadowed = compare_stored(svc.feedback.shadows, pointers["shadow"], limit=0) if "shadow" in pointers else None
     if as_json:
         print_json({"live": pointers.get("live"), "shadow": shadowed and shadowed.model_dump(),
                     "canary": running and running.model_dump(), "check": check and check.model_dump()})

@@ -80,7 +80,7 @@ def bench_shadow(tickets: int = 30, rounds: int = 3) -> dict:
                                   "p95_ratio": round(pct(values, 95) / pct(base, 95), 3)}
         out["shadow"] = {"answered": stats.done - before.done, "dropped": stats.dropped - before.dropped,
                          "failed": stats.failed - before.failed,
-                         "stored": len(releases.shadow_rows("candidate"))}
+                         "stored": len(svc.feedback.shadows.rows("candidate"))}
         return out
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -121,9 +121,9 @@ def test_live_answers_return_while_the_shadow_is_stuck_and_the_overflow_is_dropp
     assert [a.release for a in answers] == ["base"] * 5 and all(a.provider == "extractive" for a in answers)
     stats = svc.shadow.stats()
     assert stats.submitted + stats.dropped == 5 and stats.dropped >= 3  # one running, one queued (size 1)
-    assert svc.feedback.releases.shadow_rows("llm") == []  # nothing finished yet
+    assert svc.feedback.shadows.rows("llm") == []  # nothing finished yet
     HangingLLM.release.set()
     assert svc.shadow.drain(timeout=60)
-    rows = svc.feedback.releases.shadow_rows("llm")
+    rows = svc.feedback.shadows.rows("llm")
     assert len(rows) == stats.submitted and {r["request_id"] for r in rows} <= {a.request_id for a in answers}
     assert all(r["live_release"] == "base" and r["decision"] for r in rows)  # answered by the fallback

@@ -72,9 +72,9 @@ def test_compare_counts_agreement_and_lists_disagreements_side_by_side(store):
         shadow = {"a": make_answer("s-a", docs=docs, confidence=0.9, latency=2.0),
                   "b": make_answer("s-b", docs=("billing/refunds.md",), confidence=0.7, latency=2.0),
                   "c": make_answer("s-c", docs=(), decision="escalate", confidence=0.3, latency=3.0)}[rid]
-        store.releases.record_shadow(live, "cand", shadow, shadow.timings["retrieve"] * 2)
-    store.releases.record_shadow(make_answer("d"), "cand", None, 0.2, "ProviderUnavailable")
-    c = compare_stored(store.releases, "cand")
+        store.shadows.record(live, "cand", shadow, shadow.timings["retrieve"] * 2)
+    store.shadows.record(make_answer("d"), "cand", None, 0.2, "ProviderUnavailable")
+    c = compare_stored(store.shadows, "cand")
     assert (c.n, c.errors) == (3, 1)
     assert c.same_decision.value == pytest.approx(2 / 3) and c.same_decision.low < 2 / 3 < c.same_decision.high
     assert c.citation_overlap.value == pytest.approx((1 + 0.5 + 0) / 3)

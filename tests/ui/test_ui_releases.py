@@ -69,7 +69,7 @@ def test_tabs_show_the_canary_gates_the_shadow_disagreements_and_the_experiment(
         store.record_sent(a.request_id, agent)
     store.releases.set_shadow("cand", "root")
     live = store.get_interaction("r1").answer
-    store.releases.record_shadow(live, "cand", make_answer("s1", docs=(), decision="escalate", confidence=0.2), 2.0)
+    store.shadows.record(live, "cand", make_answer("s1", docs=(), decision="escalate", confidence=0.2), 2.0)
     store.close()
 
     at = AppTest.from_function(app, default_timeout=TIMEOUT).run()
