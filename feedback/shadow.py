@@ -32,6 +32,7 @@ from feedback.intervals import bootstrap, wilson
 from feedback.queries import cited_docs, latency_of
 
 log = logging.getLogger(__name__)
+QUIET_S = 0.1  # seconds without live requests before the shadow starts a job
 
 
 class ShadowStats(BaseModel):
@@ -43,7 +44,7 @@ class ShadowStats(BaseModel):
 
 
 class ShadowQueue:
-    def __init__(self, work: Callable[[Any], None], maxsize: int, quiet_s: float = 0.1):
+    def __init__(self, work: Callable[[Any], None], maxsize: int, quiet_s: float = QUIET_S):
         if maxsize < 1:
             raise ValueError(f"maxsize must be at least 1, got {maxsize}")
         self._quiet_s = quiet_s

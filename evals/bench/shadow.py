@@ -4,9 +4,10 @@
 
 A fresh data dir with the demo help center; a live release and a candidate (another answer threshold,
 so both draft the whole pipeline), both warmed on every question first. Each round drafts the demo
-questions through `Services.answer` three ways, in rotating order so machine noise hits all alike: no shadow; shadow with requests back to back (the shadow
-only runs in gaps, so the queue fills and work is dropped); shadow with a pause between requests the
-size of a typical draft (the shadow runs in the pauses, and may still be busy when the next one comes).
+questions through `Services.answer` three ways, in rotating order so machine noise hits all alike:
+no shadow; shadow with requests back to back (the shadow waits for QUIET_S without live requests, so
+the queue fills and work is dropped); shadow with a pause of QUIET_S plus a typical draft between
+requests (the shadow runs in the pauses, and may still be busy when the next request comes).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ def bench_shadow(tickets: int = 30, rounds: int = 3) -> dict:
     from deflectkit.core.config import Settings
     from evals.datasets.demo import load_demo
     from feedback.releases import new_release
+    from feedback.shadow import QUIET_S
 
     rows, _ = load_demo(REPO)
     texts = [r["text"] for r in rows][:tickets]
@@ -61,7 +63,7 @@ def bench_shadow(tickets: int = 30, rounds: int = 3) -> dict:
                 svc.assistant(release=name).answer(text)
         typical = float(np.median(run_once(svc, texts, 0.0)))
         modes = {"no shadow": (None, 0.0), "shadow, back to back": ("candidate", 0.0),
-                 "shadow, paced": ("candidate", typical)}
+                 "shadow, paced": ("candidate", QUIET_S + typical)}
         lat: dict[str, list[float]] = {m: [] for m in modes}
         before = svc.shadow.stats()
         order = list(modes)
