@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from assistant.models import Answer
 from feedback.models import FeedbackFilter, Interaction, TicketRecord
 
-_MARKER = re.compile(r"\s?\[\d+\]")
+_MARKER = re.compile(r"\s?\[\d+\]")  # a [n] citation marker and the space before it
 # Columns of the interaction_outcomes view that dashboards need (no text, no JSON).
 STATS_COLUMNS = ("request_id, day, index_version, provider, prompt_version, calibration_version, release, decision, "
                  "latency_s, cost, thumbs, reason, edited, escalated, sent")
