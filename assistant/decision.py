@@ -2,14 +2,17 @@
 
 The decision is the calibrated confidence against the threshold, plus hard blockers that no score
 outweighs (instructions aimed at the assistant, an ask no passage answers). Reasons name what is
-missing in the customer's own words, shortened, never a list of stray tokens: digits that are not
-an identifier or error code (a CVC, a phone number) and the customer's name are left out.
+missing in the customer's own words (from the redacted ticket), shortened, never a list of stray
+tokens: redaction placeholders, digits that are not an identifier or error code (a CVC, a phone
+number) and names are left out: the customer's sign-off name, a name they introduce themselves
+with ("my name is ...", "this is ...", "... here"), and any run of two or more capitalised words
+the help center has never used (a person's or a company's name: "Maria Keller", "Northwind Bakery").
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 from assistant.language import language_name
@@ -18,6 +21,17 @@ _WORD = re.compile(r"\S+")
 _PLACEHOLDER = re.compile(r"^\[[A-Z_]+\][.,;:!?]*$")
 TOPIC_WORDS = 10
 TOPIC_WORD_CHARS = 40  # a longer "word" is a pasted hash, log or garbage: never quoted back
+_NAME_WORD = r"[A-ZÀ-Ý][\w'’-]*"
+# Capitalised at the start of a sentence, never a name (for when no vocabulary is at hand).
+_COMMON = frozenset({
+    "a", "an", "and", "also", "are", "as", "at", "but", "can", "could", "dear", "do", "does", "for", "hello", "hey",
+    "hi", "how", "i", "if", "in", "is", "it", "my", "our", "please", "should", "so", "thanks", "the", "this", "we",
+    "what", "when", "where", "which", "who", "why", "will", "would", "you"})
+# "my name is sam carter" (any case), "this is Sam Carter", "I'm Sam", "Sam Carter here"
+_INTRODUCED = re.compile(
+    rf"(?i:\bmy\s+name\s+is|\bname'?s)\s+((?:(?!and\b|from\b|with\b)[^\W\d_][\w'’-]*\s*){{1,3}})"
+    rf"|(?i:\bthis\s+is|\bi\s+am|\bi'm|\bit'?s)\s+((?:{_NAME_WORD}\s*){{1,3}})"
+    rf"|^\W*((?:{_NAME_WORD}\s+){{1,3}})here\b")
 
 
 class Decision(NamedTuple):
@@ -25,19 +39,43 @@ class Decision(NamedTuple):
     reasons: list[str]
 
 
-def topic(ask: str, keep: Sequence[str] = (), drop: Sequence[str] = (), limit: int = TOPIC_WORDS) -> str:
+def names_in(text: str, known: Callable[[str], bool] | None = None) -> set[str]:
+    """Lower-cased words of `text` that name someone: introduced as a name, or in a run of two or more
+    capitalised words that `known` (the help center's vocabulary) has never seen."""
+    names: set[str] = set()
+    for m in _INTRODUCED.finditer(text):
+        names.update(w.lower() for w in (m.group(1) or m.group(2) or m.group(3)).split())
+    run: list[str] = []
+    for w in [*_WORD.findall(text), ""]:
+        bare = w.strip(".,;:!?()\"'¿¡")
+        if (bare[:1].isupper() and bare[1:] != bare[1:].upper() and bare.lower() not in _COMMON
+                and not (known and known(bare))):
+            run.append(bare.lower())
+            if w[-1:] not in ".,;:!?)":
+                continue
+        if len(run) >= 2:
+            names.update(run)
+        run = []
+    return names
+
+
+def topic(ask: str, keep: Sequence[str] = (), drop: Sequence[str] = (), limit: int = TOPIC_WORDS,
+          known: Callable[[str], bool] | None = None) -> str:
     """The ask as a short quote: “is there a way to automate bank transfer matching?”.
 
     `keep`: entity texts that may contain digits (INV-5512, SQL0805N); `drop`: words never shown
-    (the customer's name). Other digit-bearing words, redaction placeholders, words over
+    (the customer's name); `known`: whether the help center uses a word (a run of capitalised words
+    it does not know is a name). Other digit-bearing words, names, redaction placeholders, words over
     TOPIC_WORD_CHARS characters and words with bytes that were not text (U+FFFD) are left out."""
     keep_l = {k.lower() for k in keep}
-    drop_l = {d.lower() for d in drop}
     first = re.split(r"(?<=[.?!])\s+", " ".join(ask.split()), maxsplit=1)[0]
+    drop_l = {d.lower() for d in drop} | names_in(first, known)
+    first = _INTRODUCED.sub(" ", first)  # "my name is Sam", "Sam here": the introduction goes with the name
     words = []
     for w in _WORD.findall(first):
         bare = w.strip(".,;:!?()\"'¿¡").lower()
-        if not bare or bare in drop_l or _PLACEHOLDER.match(w) or len(w) > TOPIC_WORD_CHARS or "\ufffd" in w:
+        if (not bare or bare in drop_l or bare.removesuffix("'s").removesuffix("’s") in drop_l or _PLACEHOLDER.match(w)
+                or len(w) > TOPIC_WORD_CHARS or "\ufffd" in w):
             continue
         if any(c.isdigit() for c in bare) and bare not in keep_l:
             continue

@@ -108,7 +108,7 @@ def _guarded_sentences(text: str, blocks: list[SourceBlock], report: list[str]) 
     for sentence, cites in draft_sentences(text):
         if not cites and _SALUTATION.match(sentence) and len(sentence.split()) <= 8:
             continue
-        if any(f.severe for f in guards.screen(sentence)):
+        if any(f.severe for f in guards.screen(sentence) + guards.unsafe_advice(sentence)):
             report.append("instruction-like sentence removed from the draft")
             continue
         cited = "\n".join(by_n[n].text for n in cites if n in by_n) or "\n".join(b.text for b in blocks)

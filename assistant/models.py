@@ -73,6 +73,8 @@ class Answer(BaseModel):
     prompt_version: str
     index_version: int | None = None
     calibration_version: str = ""
+    release: str = Field("", description="The release that drafted this answer (live or canary); empty when "
+                                         "no release is defined.")
     cached: bool = Field(False, description="The LLM draft came from the response cache (no model call).")
     fallbacks: list[Fallback] = Field(
         default_factory=list,

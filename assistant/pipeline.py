@@ -33,8 +33,9 @@ from assistant.prompt import PROMPT_VERSION
 from assistant.redaction import pin_presidio_loggers
 from assistant.sentences import as_markdown, units
 from assistant.understanding import understand
-from assistant.vocabulary import VocabularyCache
+from assistant.vocabulary import VersionCache, VocabularyCache
 from deflectkit.core.observability import log_event, request_context, span
+from ingest.screening import help_center_sites
 from retrieval.models import Filters, Hit
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,9 @@ class Assistant:
         self.calibration = calibration or load_calibration(settings)
         self.vocabulary = VocabularyCache(getattr(searcher, "catalog", None))
         self.languages = LanguageCache(getattr(searcher, "catalog", None))
+        # Where links in drafts may point: the domains of the documents' urls, plus the configured ones.
+        self.sites = VersionCache(getattr(searcher, "catalog", None),
+                                  lambda chunks: help_center_sites((c.url for c in chunks), settings.allowed_link_domains))
         self.expander = SectionExpander(getattr(searcher, "catalog", None), settings.context_section_chars)
         self.verifier = Verifier(self.embedder, SupportThresholds(settings.support_lexical_threshold,
                                                              settings.support_semantic_threshold))
@@ -118,9 +122,9 @@ class Assistant:
                 asks = ask_plan(parts, 1)
                 per_ask = [self.searcher.search(asks[0].query, k=s.answer_top_k, filters=filters)]
         hits = merge_hits(per_ask)
-        with _timed(timings, "assemble"):
-            blocks = self._blocks(hits, guardrails, budget_scale=len(asks))
         version = hits[0].index_version if hits else _safe_version(self.searcher)
+        with _timed(timings, "assemble"):
+            blocks = self._blocks(hits, guardrails, budget_scale=len(asks), sites=self.sites.get(version))
         relevant = bool(blocks) and max((h.scores.dense or 0.0) for h in hits) >= s.answer_min_relevance
 
         drafted, coverage = Drafted([], [], "extractive"), [0.0] * len(asks)
@@ -144,10 +148,11 @@ class Assistant:
             conf = round(self.calibration.predict(feats, s.calibration_profile), 4) if sentences else 0.0
         keep = [e.text for e in parts.entities]
         drop = parts.customer_name.split() if parts.customer_name else []
-        uncovered = [topic(a.text, keep, drop) for a, c in zip(asks, coverage, strict=True)
+        known = (lambda word: not vocab.unknown(word)) if vocab is not None else None
+        uncovered = [topic(a.text, keep, drop, known=known) for a, c in zip(asks, coverage, strict=True)
                      if c < s.ask_min_similarity]
         if not relevant:
-            blockers.append(not_covered([topic(a.text, keep, drop) for a in asks], len(asks)))
+            blockers.append(not_covered([topic(a.text, keep, drop, known=known) for a in asks], len(asks)))
         elif uncovered and sentences and len(asks) > 1:  # one ask: the calibrated confidence decides
             blockers.append(not_covered(uncovered, len(asks)))
         hc_langs = list(self.languages.get(version))
@@ -208,11 +213,13 @@ class Assistant:
             drafted.notes, drafted.fallbacks = llm.notes, llm.fallbacks
         return drafted, coverage
 
-    def _blocks(self, hits: list[Hit], guardrails: list[GuardFinding], budget_scale: int = 1) -> list[SourceBlock]:
+    def _blocks(self, hits: list[Hit], guardrails: list[GuardFinding], budget_scale: int = 1,
+                sites: frozenset[str] | None = None) -> list[SourceBlock]:
+        """Numbered source blocks, each passage screened (links checked against `sites` when known)."""
         passages = self.expander.passages(hits)
         texts, findings = {}, {}
         for h in hits:
-            texts[h.chunk_id], found = guards.sanitize_source(passages[h.chunk_id].text)
+            texts[h.chunk_id], found = guards.sanitize_source(passages[h.chunk_id].text, sites)
             if found:
                 findings[h.chunk_id] = found
         sections = {cid: p.key for cid, p in passages.items()}

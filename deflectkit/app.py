@@ -12,6 +12,7 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
+import time
 from contextlib import contextmanager
 from functools import cached_property
 from typing import Any
@@ -85,7 +86,8 @@ class Services:
         for name, part in parts.items():
             if part is not None:
                 self.__dict__[name] = part  # a cached_property reads its value from here first
-        self._assistants: dict[str, Any] = {}
+        self._assistants: dict[tuple[str, str | None], Any] = {}  # (provider, release) -> Assistant
+        self._releases: dict[str, tuple[Settings, int | None]] = {}
         self._lock = threading.Lock()
 
     @cached_property
@@ -116,7 +118,7 @@ class Services:
     def feedback(self):
         from feedback.store import FeedbackStore
 
-        return FeedbackStore.from_settings(self.settings)
+        return FeedbackStore.from_settings(self.settings, redactor=self.redactor)
 
     @cached_property
     def redactor(self):
@@ -135,22 +137,49 @@ class Services:
         return {"generation_enabled": bool(live["generation_enabled"]) and self.settings.generation_enabled,
                 "disabled_providers": list(self.settings.llm_disabled_providers)}
 
-    def assistant(self, provider: str | None = None, settings: Settings | None = None):
+    def assistant(self, provider: str | None = None, settings: Settings | None = None, release: str | None = None):
         """The Assistant drafting with `provider` (default: the configured one), built once per provider.
 
         `settings` gives a one-off Assistant with other answer settings (an eval's calibration
-        profile, a bench's variant); it shares this Services' searcher, embedder and redactor."""
+        profile, a bench's variant); it shares this Services' searcher, embedder and redactor.
+        `release` gives the one drafting as that release does (its answer settings and, when it names
+        one, its index version), built once per release and provider."""
         from assistant.pipeline import Assistant
 
-        cfg = settings or self.settings
-        provider = provider or cfg.assistant_provider
         if settings is not None:
-            return Assistant(cfg, self.searcher, self.embedder, self.redactor, self._generator(provider, cfg))
+            provider = provider or settings.assistant_provider
+            return Assistant(settings, self.searcher, self.embedder, self.redactor, self._generator(provider, settings))
+        cfg, pinned = self._release(release) if release else (self.settings, None)
+        provider = provider or cfg.assistant_provider
         with self._lock:
-            if provider not in self._assistants:
-                self._assistants[provider] = Assistant(cfg, self.searcher, self.embedder, self.redactor,
-                                                       self._generator(provider, cfg))
-            return self._assistants[provider]
+            if (provider, release) not in self._assistants:
+                self._assistants[provider, release] = Assistant(cfg, self._searcher(cfg, pinned), self.embedder,
+                                                                self.redactor, self._generator(provider, cfg))
+            return self._assistants[provider, release]
+
+    def release_settings(self, name: str) -> Settings:
+        """The Settings release `name` drafts with: these settings with the release's answer settings."""
+        return self._release(name)[0]
+
+    def _release(self, name: str) -> tuple[Settings, int | None]:
+        """(settings, pinned index version) of a release, read once: a release never changes."""
+        with self._lock:
+            if name in self._releases:
+                return self._releases[name]
+        from feedback.releases import release_settings
+
+        release = self.feedback.releases.require(name)
+        found = (release_settings(self.settings, release), release.index_version)
+        with self._lock:
+            return self._releases.setdefault(name, found)
+
+    def _searcher(self, cfg: Settings, pinned: int | None):
+        from retrieval.search import HybridSearcher, SearchConfig
+
+        config = SearchConfig.from_settings(cfg)
+        if pinned is None and config == self.searcher.config:
+            return self.searcher
+        return HybridSearcher(config, self.catalog, self.store, self.embedder, pinned)
 
     def _generator(self, provider: str, cfg: Settings):
         if provider == EXTRACTIVE:
@@ -172,10 +201,71 @@ class Services:
 
     def answer(self, ticket, provider: str | None = None, filters=None, cache_bypass: bool = False,
                request_id: str | None = None):
-        """Draft a reply to one ticket with the flags as they are right now: what every entry point calls."""
-        filters, provider = self.request_options(provider, filters)
-        return self.assistant(provider).answer(ticket, filters=filters, provider=provider, cache_bypass=cache_bypass,
-                                               request_id=request_id)
+        """Draft a reply to one ticket with the flags as they are right now: what every entry point calls.
+
+        With releases, the ticket's stable canary bucket picks the canary or the live release (none
+        defined: the settings as they are); a shadow release also answers it later, off this request."""
+        from assistant.models import Ticket
+
+        filters, provider = request_options(self.live_flags(), provider, filters)
+        ticket = ticket if isinstance(ticket, Ticket) else Ticket(body=ticket or "")
+        route = self.feedback.releases.route()
+        release = route.pick(ticket.text)
+        with self.shadow.foreground():  # the shadow worker waits while live requests run
+            answer = self._draft(release, ticket, provider, filters, cache_bypass, request_id, count_errors=True)
+        if route.shadow and route.shadow != release:
+            self.shadow.submit((route.shadow, ticket, provider, filters, answer))
+        if route.canary:
+            self._canary_watch.poke()
+        return answer
+
+    def _draft(self, release: str | None, ticket, provider: str | None, filters, cache_bypass: bool = False,
+               request_id: str | None = None, count_errors: bool = False):
+        from assistant.errors import EmptyTicket
+        from deflectkit.core.errors import InputError
+
+        try:
+            answer = self.assistant(provider, release=release).answer(
+                ticket, filters=filters, provider=provider, cache_bypass=cache_bypass, request_id=request_id)
+        except (InputError, EmptyTicket):
+            raise
+        except Exception as e:
+            if release and count_errors:  # the canary's error-rate gate counts these
+                self.feedback.releases.record_error(release, type(e).__name__)
+            raise
+        answer.release = release or ""
+        return answer
+
+    @cached_property
+    def shadow(self):
+        """The background queue the shadow release answers live tickets from (bounded; drops when full)."""
+        from feedback.shadow import ShadowQueue
+
+        return ShadowQueue(self._shadow_answer, self.settings.release_shadow_queue)
+
+    def _shadow_answer(self, job) -> None:
+        from feedback.queries import latency_of
+
+        release, ticket, provider, filters, live = job
+        started = time.perf_counter()
+        try:
+            answer = self._draft(release, ticket, provider, filters)
+        except Exception as e:  # stored as the shadow's outcome; the live answer is long gone
+            self.feedback.shadows.record(live, release, None, time.perf_counter() - started, type(e).__name__)
+            return
+        self.feedback.shadows.record(live, release, answer, latency_of(answer.timings))
+
+    def check_canary(self, actor: str = "canary"):
+        """Judge the running canary's gates now and act on them (feedback.canary.advance); None if none runs."""
+        from feedback.canary import advance
+
+        return advance(self.feedback.releases, self.settings.eval_bootstrap_samples, self.settings.eval_seed, actor)
+
+    @cached_property
+    def _canary_watch(self):
+        from feedback.canary import CanaryWatch
+
+        return CanaryWatch(self.check_canary, self.settings.release_check_interval_s)
 
     def answer_fn(self, provider: str | None = None):
         """`ticket text -> Answer` for feedback replay: the current pipeline under the current flags."""
@@ -209,13 +299,20 @@ class Services:
 
         kwargs = {"progress": progress} if progress else {}
         with self.ingest_lock():
-            report = run_ingest(list(paths), self.settings, self.catalog, self.store, self.embedder, **kwargs)
+            report = run_ingest(list(paths), self.settings, self.catalog, self.store, self.embedder,
+                                redactor=self.redactor, **kwargs)
         from ingest.models import printable
 
         self.audit("ingest", actor, ",".join(printable(str(p)) for p in paths), {
             "run_id": report.run_id, "index_version": report.index_version, "new_version": report.new_version,
             "added": report.added, "updated": report.updated, "removed": report.removed, "errors": len(report.errors)})
         return report
+
+    def flagged_sources(self, version: int | None = None):
+        """What ingest screening flagged in the live index's documents (or `version`'s): for the admin.
+        Those sentences never reach a draft; the rest of each document is still used."""
+        version = version if version is not None else self.catalog.active_version()
+        return self.catalog.flagged(version) if version is not None else []
 
     def activate(self, version: int, actor: str = "system") -> None:
         from retrieval.indexer import activate

@@ -9,7 +9,7 @@ import numpy as np
 
 from feedback.models import DashboardRow
 
-GroupBy = Literal["day", "index_version", "prompt_version", "calibration_version", "provider", "all"]
+GroupBy = Literal["day", "index_version", "prompt_version", "calibration_version", "provider", "release", "all"]
 
 
 def _share(n: int, total: int) -> float:

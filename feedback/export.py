@@ -1,12 +1,16 @@
 """Export feedback as a labeled dataset (JSONL) in the shape of demo/questions.jsonl, for the eval harness.
 
 Labels come from what agents did:
-- category: "out_of_scope" when marked so (feedback flag or an out_of_scope escalation), else "in_scope".
-- relevant_doc_ids: empty for out-of-scope items. Edited and sent: the docs whose [n] markers the agent kept
-  in the sent text (if the agent removed every marker: all cited docs, unless the latest vote is thumbs
-  down). Otherwise the cited docs of an approved draft: thumbs up, or sent as-is without a thumbs down.
+- category: "out_of_scope" when an agent escalated the ticket (whatever the escalation reason: the help
+  center did not let them answer it), or marked it so (a thumbs down with reason not_in_docs, or the
+  out-of-scope flag); else "in_scope".
+- relevant_doc_ids: empty for out-of-scope items. Edited: the docs whose [n] markers the agent kept in
+  the edit (if the agent removed every marker: all cited docs, unless the latest vote is thumbs down).
+  Otherwise the cited docs of an approved draft: thumbs up, or sent as-is without a thumbs down.
   Empty when nobody approved the draft.
-- answer: the text sent to the customer, else the approved draft, without [n] markers; "" if neither.
+- answer: "" for out-of-scope items; else the agent's latest edit (sent or not), else the text sent
+  to the customer, else the approved draft, without [n] markers; "" if none.
+Question and answer pass the PII redactor again on the way out (rows stored before redaction existed).
 """
 
 from __future__ import annotations
@@ -55,21 +59,35 @@ def approved(it: Interaction) -> bool:
     return it.thumbs == "up" or (it.sent and it.thumbs != "down")
 
 
-def relevant_docs(it: Interaction) -> list[str]:
-    if it.out_of_scope:
+def out_of_scope(it: Interaction) -> bool:
+    """An agent escalated it, or said the help center does not cover it (the view's out_of_scope)."""
+    return it.out_of_scope or it.escalated
+
+
+def relevant_docs(it: Interaction, edit: str | None = None) -> list[str]:
+    """`edit`: the agent's latest edited reply, if any (default: the sent text of an edited send)."""
+    if out_of_scope(it):
         return []
-    if it.sent and it.edited and it.answer is not None:
-        kept = {int(n) for n in MARKER.findall(it.final_text or "")}
+    edit = edit if edit is not None else (it.final_text if it.sent and it.edited else None)
+    if edit is not None and it.answer is not None:
+        kept = {int(n) for n in MARKER.findall(edit)}
         if kept:  # the agent chose to keep these sources
             return list(dict.fromkeys(c.doc_id for c in it.answer.citations if c.n in kept))
     return it.cited_doc_ids if approved(it) else []
 
 
-def label(it: Interaction) -> LabeledQuestion:
-    text = it.final_text if it.sent else (it.draft if approved(it) else "")
+def reference_answer(it: Interaction, edit: str | None = None) -> str:
+    if out_of_scope(it):
+        return ""
+    text = edit if edit is not None else it.final_text if it.sent else (it.draft if approved(it) else "")
+    return strip_markers(text or "")
+
+
+def label(it: Interaction, edit: str | None = None, redact=lambda text: text) -> LabeledQuestion:
+    """The labeled question for one interaction; `edit` its latest edited reply, `redact` a text -> text."""
     return LabeledQuestion(
-        id=f"fb-{it.request_id}", question=it.ticket, relevant_doc_ids=relevant_docs(it),
-        answer=strip_markers(text or ""), category="out_of_scope" if it.out_of_scope else "in_scope",
+        id=f"fb-{it.request_id}", question=redact(it.ticket), relevant_doc_ids=relevant_docs(it, edit),
+        answer=redact(reference_answer(it, edit)), category="out_of_scope" if out_of_scope(it) else "in_scope",
         request_id=it.request_id, feedback_reason=it.reason, thumbs=it.thumbs, outcome=it.outcome,
         index_version=it.index_version, provider=it.provider, prompt_version=it.prompt_version,
         created_at=it.created_at.isoformat(),
@@ -81,7 +99,8 @@ def export_dataset(store: FeedbackStore, filter: FeedbackFilter | None, path: Pa
     """Write one LabeledQuestion per matching interaction (oldest first), atomically; audited as export."""
     path = Path(path)
     items = list(reversed(store.list_interactions(filter)))
-    rows = [label(it) for it in items if not it.redacted]
+    edits = {e.request_id: e.final_text for e in store.list_edits()}  # oldest first: the latest one wins
+    rows = [label(it, edits.get(it.request_id), store.redact) for it in items if not it.redacted]
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     with tmp.open("w", encoding="utf-8") as fh:

@@ -12,7 +12,6 @@ centre (redacted again before display), the nearest existing articles, and the a
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -25,6 +24,7 @@ from pydantic import BaseModel, Field
 from assistant.decision import topic
 from assistant.understanding import understand
 from feedback.models import Interaction
+from feedback.queries import edit_share
 
 GapSignal = Literal["not_covered", "not_in_docs", "low_confidence", "outdated_source", "heavily_edited"]
 SEED = 13
@@ -32,7 +32,6 @@ MAX_CLUSTERS = 8
 # The pipeline's "not covered" reasons (assistant.decision.not_covered and decide).
 _NOT_COVERED = re.compile(r"no article covers|\bnot covered: |no passage in the help center answers")
 _QUOTED = re.compile(r"“([^”]+)”")
-_MARKER = re.compile(r"\s?\[\d+\]")
 _PLACEHOLDER = re.compile(r"\[[A-Z_]+\]")
 EXCERPT_CHARS = 280
 
@@ -72,12 +71,6 @@ class GapReport(BaseModel):
     candidates: int = Field(description="Interactions with a content signal and ticket text.")
     skipped_redacted: int = Field(0, description="Candidates whose text retention had already removed.")
     clusters: list[GapCluster]
-
-
-def edit_share(draft: str, final: str) -> float:
-    """Share of the draft's text the agent changed: 1 - difflib's similarity ratio, [n] markers left out."""
-    a, b = _MARKER.sub("", draft), _MARKER.sub("", final)
-    return 1.0 - difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
 
 
 def gap_signals(it: Interaction, edit_threshold: float) -> list[GapSignal]:

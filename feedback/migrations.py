@@ -115,7 +115,39 @@ def m007_audit_keyed_chain(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE audit ADD COLUMN chain INTEGER NOT NULL DEFAULT 1")
 
 
-def m008_escalation_queue(db: sqlite_utils.Database) -> None:
+def m008_releases(db: sqlite_utils.Database) -> None:
+    # Releases are immutable once created (a name is never reused), so every interaction can name the
+    # one that drafted it. Pointers (live, shadow) are rows switched in one transaction; one canary runs
+    # at a time; a shadow answer keeps the live answer's summary beside the candidate's full Answer.
+    db["releases"].create(
+        {"name": str, "version": str, "created_at": str, "created_by": str, "index_version": int,
+         "prompt_version": str, "provider": str, "model": str, "calibration_version": str, "settings": str,
+         "settings_hash": str, "note": str}, pk="name", not_null={"version", "created_at", "settings"})
+    db["releases"].create_index(["version"], unique=True)
+    db.execute("""CREATE TABLE release_pointers (
+        role TEXT PRIMARY KEY CHECK (role IN ('live', 'shadow')), name TEXT NOT NULL REFERENCES releases(name),
+        since TEXT NOT NULL, updated_by TEXT NOT NULL)""")
+    db.execute("""CREATE TABLE canaries (
+        id INTEGER PRIMARY KEY, release TEXT NOT NULL REFERENCES releases(name), baseline TEXT NOT NULL,
+        stages TEXT NOT NULL, stage INTEGER NOT NULL DEFAULT 0, min_tickets INTEGER NOT NULL, gates TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('running', 'promoted', 'rolled_back', 'stopped')),
+        started_at TEXT NOT NULL, stage_started_at TEXT NOT NULL, ended_at TEXT, halted_gate TEXT,
+        offline TEXT NOT NULL, last_check TEXT, created_by TEXT NOT NULL)""")
+    db.execute("CREATE UNIQUE INDEX canaries_one_running ON canaries (status) WHERE status = 'running'")
+    db["release_errors"].create({"id": int, "release": str, "at": str, "kind": str}, pk="id",
+                                not_null={"release", "at", "kind"})
+    db["release_errors"].create_index(["release", "at"])
+    db["shadow_answers"].create(
+        {"request_id": str, "release": str, "created_at": str, "live_release": str, "live_decision": str,
+         "live_confidence": float, "live_latency_s": float, "live_cited": str, "decision": str, "confidence": float,
+         "latency_s": float, "cited": str, "error": str, "answer_json": str, **TEXT_COLUMNS},
+        pk=("request_id", "release"), not_null={"created_at"})
+    db["shadow_answers"].create_index(["release", "created_at"])
+    db.execute("ALTER TABLE interactions ADD COLUMN release TEXT")
+    db["interactions"].create_index(["release", "created_at"])
+
+
+def m009_escalation_queue(db: sqlite_utils.Database) -> None:
     # The escalation queue: who claimed and resolved each escalation, and the resolver's reply (a labeled
     # example). One escalation per request: older double clicks become 'duplicate' so the unique index holds.
     for column, kind in (("claimed_by", str), ("claimed_at", str), ("resolved_by", str), ("resolved_at", str),
@@ -143,7 +175,8 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     m005_ticket_opened_and_customer_resolved,
     m006_login_throttle,
     m007_audit_keyed_chain,
-    m008_escalation_queue,
+    m008_releases,
+    m009_escalation_queue,
 ]
 
 

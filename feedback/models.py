@@ -11,7 +11,8 @@ from assistant.models import Answer
 from deflectkit.core.config.feedback import Role
 
 Thumbs = Literal["up", "down"]
-ReasonCode = Literal["wrong", "incomplete", "outdated_source", "not_grounded", "tone", "other"]
+# not_in_docs: the help center does not cover the ticket at all (it is out of scope, not a bad draft).
+ReasonCode = Literal["wrong", "incomplete", "outdated_source", "not_grounded", "not_in_docs", "tone", "other"]
 REASON_CODES: tuple[str, ...] = ReasonCode.__args__
 EscalationReason = Literal["out_of_scope", "account_specific", "bug_report", "policy_exception", "bad_draft", "other"]
 ESCALATION_REASONS: tuple[str, ...] = EscalationReason.__args__
@@ -47,6 +48,7 @@ class Interaction(BaseModel):
     model: str = ""
     prompt_version: str
     calibration_version: str = ""
+    release: str | None = Field(None, description="The release that drafted it (None before releases were used).")
     latency_s: float = 0.0
     cost: float = 0.0
     ticket: str

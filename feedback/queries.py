@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from datetime import UTC, datetime, timedelta
 
 from assistant.models import Answer
 from feedback.models import FeedbackFilter, Interaction, TicketRecord
 
+_MARKER = re.compile(r"\s?\[\d+\]")  # a [n] citation marker and the space before it
 # Columns of the interaction_outcomes view that dashboards need (no text, no JSON).
-STATS_COLUMNS = ("request_id, day, index_version, provider, prompt_version, calibration_version, decision, "
+STATS_COLUMNS = ("request_id, day, index_version, provider, prompt_version, calibration_version, release, decision, "
                  "latency_s, cost, thumbs, reason, edited, escalated, sent")
 
 
@@ -52,7 +54,7 @@ def row_to_interaction(row: dict, with_answer: bool = True) -> Interaction:
     return Interaction(
         **{k: row[k] for k in ("request_id", "user", "created_at", "decision", "confidence", "confidence_label",
                                "index_version", "provider", "model", "prompt_version", "calibration_version",
-                               "latency_s", "cost", "ticket", "draft", "thumbs", "reason", "final_text")},
+                               "release", "latency_s", "cost", "ticket", "draft", "thumbs", "reason", "final_text")},
         cited_doc_ids=json.loads(row["cited_doc_ids"] or "[]"),
         redacted=row["redacted_at"] is not None,
         answer=answer,
@@ -61,11 +63,12 @@ def row_to_interaction(row: dict, with_answer: bool = True) -> Interaction:
     )
 
 
-# What ticket_records selects: outcome columns, and when the agent first replied or handed the ticket off.
+# When the agent first replied or handed the ticket off (over interaction_outcomes aliased o).
+DONE_AT = ("(SELECT MIN(t) FROM (SELECT s.created_at AS t FROM sent s WHERE s.request_id = o.request_id "
+           "UNION ALL SELECT x.created_at FROM escalations x WHERE x.request_id = o.request_id)) AS done_at")
+# What ticket_records selects: outcome columns, and DONE_AT.
 RECORD_COLUMNS = ("request_id, user, created_at, opened_at, decision, latency_s, cost, thumbs, reason, edited, "
-                  "escalated, sent, customer_resolved, "
-                  "(SELECT MIN(t) FROM (SELECT s.created_at AS t FROM sent s WHERE s.request_id = o.request_id "
-                  "UNION ALL SELECT x.created_at FROM escalations x WHERE x.request_id = o.request_id)) AS done_at")
+                  "escalated, sent, customer_resolved, " + DONE_AT)
 
 
 def as_utc(at: datetime) -> datetime:
@@ -103,6 +106,12 @@ def latency_of(timings: dict[str, float]) -> float:
 def cited_docs(answer: Answer) -> list[str]:
     """Doc ids in citation order, each once."""
     return list(dict.fromkeys(c.doc_id for c in answer.citations))
+
+
+def edit_share(draft: str, final: str) -> float:
+    """Share of the draft's text the agent changed: 1 - difflib's similarity ratio, [n] markers left out."""
+    a, b = _MARKER.sub("", draft or ""), _MARKER.sub("", final or "")
+    return 1.0 - difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
 
 
 def unified_diff(draft: str, final: str) -> str:

@@ -23,8 +23,10 @@ TABLES: dict[str, tuple[tuple[str, ...], str]] = {
     "sent": (("text",), OLD),
     "escalations": (("ticket", "draft", "note", "resolution"),
                     f"{OLD} AND id NOT IN (SELECT escalation_id FROM outbox WHERE status = 'pending')"),
+    "shadow_answers": ((), "created_at < :cutoff"),
     "interactions": (("ticket", "draft"), "created_at < :cutoff"),
 }
+ANSWER_JSON = ("shadow_answers", "interactions")  # their answer_json is redacted field by field
 
 
 def redact_answer_json(text: str) -> str:
@@ -58,13 +60,13 @@ def apply(conns: Connections, audit: AuditLog, now: datetime, days: int, mode: s
             elif mode == "delete":
                 rows[table] = db.execute(f"DELETE FROM {table} WHERE {where}", args).rowcount
             else:
-                if table == "interactions":
-                    for rid, text in db.execute(f"SELECT request_id, answer_json FROM interactions WHERE {where}",
-                                                args).fetchall():
-                        db.execute("UPDATE interactions SET answer_json = ? WHERE request_id = ?",
-                                   [redact_answer_json(text), rid])
-                sets = ", ".join(f"{c} = :redacted" for c in columns)
-                rows[table] = db.execute(f"UPDATE {table} SET {sets}, redacted_at = :now WHERE {where}", args).rowcount
+                if table in ANSWER_JSON:
+                    for rowid, text in db.execute(f"SELECT rowid, answer_json FROM {table} WHERE ({where}) "
+                                                  "AND answer_json IS NOT NULL", args).fetchall():
+                        db.execute(f"UPDATE {table} SET answer_json = ? WHERE rowid = ?",
+                                   [redact_answer_json(text), rowid])
+                sets = "".join(f"{c} = :redacted, " for c in columns)
+                rows[table] = db.execute(f"UPDATE {table} SET {sets}redacted_at = :now WHERE {where}", args).rowcount
         report = RetentionReport(mode=mode, days=days, cutoff=cutoff, dry_run=dry_run, rows=rows,
                                  outbox_pending_kept=kept)
         if not dry_run:

@@ -4,6 +4,10 @@
     store.record_interaction(answer, user="ana")        # after every answer
     store.record_feedback(answer.request_id, "ana", "down", reason="outdated_source")
     store.flags.get_all()                                # per request
+
+Every free-text field an agent types (comment, edited reply, escalation note, a draft passed to an
+escalation, and so the webhook payload made of them) passes the PII redactor on its way in; tickets
+arrive redacted by the assistant (Answer.ticket). Nothing raw reaches the database.
 """
 
 from __future__ import annotations
@@ -55,8 +59,10 @@ from feedback.queries import (
     row_to_record,
     unified_diff,
 )
+from feedback.releases import ReleaseStore
 from feedback.selfservice import SelfServiceStore
 from feedback.sessions import SessionStore
+from feedback.shadow import ShadowStore
 from feedback.throttle import LoginThrottle, ThrottleConfig
 from feedback.users import UserStore
 from feedback.webhook import WebhookConfig, post_json
@@ -79,11 +85,13 @@ class FeedbackStore:
     def __init__(self, path: Path | str, *, webhook: WebhookConfig | None = None,
                  clock: Callable[[], datetime] = utc_now, busy_timeout_s: float = 10.0,
                  hasher: PasswordHasher | None = None, throttle: ThrottleConfig | None = None,
-                 audit_key: bytes | None = None, audit_key_file: Path | None = None):
+                 audit_key: bytes | None = None, audit_key_file: Path | None = None, redactor: Any | None = None):
         """`audit_key` keys the audit log's hash chain; without it, the key in `audit_key_file` (default
-        audit.key beside the database), made on first use."""
+        audit.key beside the database), made on first use. `redactor`: anything with
+        `redact(text) -> (text, counts)`; default the process's shared one."""
         self.path = Path(path)
         self.webhook = webhook
+        self._redactor = redactor
         self._clock = clock
         self._conns = Connections(self.path, busy_timeout_s)
         self._http: httpx.Client | None = None  # made on the first delivery (building one loads TLS certificates)
@@ -94,6 +102,8 @@ class FeedbackStore:
         self.users = UserStore(self._conns, self.audit, clock, hasher, self.throttle)
         self.keys = ApiKeyStore(self._conns, self.audit, clock, self.throttle)
         self.selfservice = SelfServiceStore(self._conns, self.audit, clock)
+        self.releases = ReleaseStore(self._conns, self.audit, clock)
+        self.shadows = ShadowStore(self._conns, clock)
         self.escalations = EscalationQueue(self._conns, self.audit, clock)
         self.sessions = SessionStore(self._conns, clock)
 
@@ -113,10 +123,21 @@ class FeedbackStore:
     def _now(self) -> str:
         return self._clock().isoformat()
 
+    def redact(self, text: str) -> str:
+        """`text` with PII replaced by placeholders ([EMAIL], [PHONE], ...); blank text loads nothing."""
+        if not text or not text.strip():
+            return text
+        if self._redactor is None:
+            from assistant.redaction import shared_redactor
+
+            self._redactor = shared_redactor()
+        return self._redactor.redact(text)[0]
+
     # --- writes ------------------------------------------------------------------------------
     def record_interaction(self, answer: Answer, user: str, opened_at: datetime | None = None) -> Interaction:
         """Store an answer with its versions. Recording the same request_id again keeps the first one.
 
+        Its ticket is redacted already (Answer.ticket is what the pipeline saw, after redaction).
         `opened_at`: when the ticket was opened (the help desk's created time, or when the agent opened
         it in the desk); handle time in the ROI readout runs from it to the reply sent."""
         row = {"request_id": answer.request_id, "user": user, "created_at": self._now(), "decision": answer.decision,
@@ -126,17 +147,20 @@ class FeedbackStore:
                "latency_s": latency_of(answer.timings), "cost": answer.cost, "tokens_in": answer.tokens_in,
                "tokens_out": answer.tokens_out, "ticket": answer.ticket, "draft": answer.draft,
                "cited_doc_ids": json.dumps(cited_docs(answer)), "answer_json": answer.model_dump_json(),
-               "redacted_at": None, "opened_at": as_utc(opened_at).isoformat() if opened_at else None}
+               "redacted_at": None, "opened_at": as_utc(opened_at).isoformat() if opened_at else None,
+               "release": answer.release or None}
         self._conns.write(lambda db: db["interactions"].insert(row, ignore=True))
         return self.get_interaction(answer.request_id)
 
     def record_feedback(self, request_id: str, user: str, thumbs: Thumbs, reason: ReasonCode | None = None,
                         comment: str = "", out_of_scope: bool = False) -> Feedback:
-        """Thumbs up/down with an optional reason code and free text; the latest one per interaction counts."""
+        """Thumbs up/down with an optional reason code and free text; the latest one per interaction counts.
+        Reason not_in_docs marks the ticket out of scope, as an out_of_scope escalation does."""
+        out_of_scope = out_of_scope or reason == "not_in_docs"
         row = {"request_id": request_id, "user": user, "created_at": self._now(),
                "thumbs": _checked(Thumbs, thumbs, "thumbs"),
                "reason": None if reason is None else _checked(ReasonCode, reason, "reason code"),
-               "comment": comment, "out_of_scope": int(out_of_scope), "redacted_at": None}
+               "comment": self.redact(comment), "out_of_scope": int(out_of_scope), "redacted_at": None}
 
         def write(db) -> int:
             self._draft(db, request_id)  # the interaction must exist
@@ -147,6 +171,7 @@ class FeedbackStore:
 
     def record_edit(self, request_id: str, user: str, final_text: str, sent: bool = True) -> Edit:
         """The agent's edited text and its unified diff against the draft; sent=True also records the send."""
+        final_text = self.redact(final_text)
 
         def write(db) -> dict:
             draft = self._draft(db, request_id)
@@ -182,6 +207,8 @@ class FeedbackStore:
         same transaction, then POSTed; webhook_status says what happened (delivered / queued / disabled).
         One escalation per request: escalating it again (a double click) returns the first one unchanged."""
         reason = _checked(EscalationReason, reason, "escalation reason")
+        note = self.redact(note)
+        draft = None if draft is None else self.redact(draft)
 
         def write(db) -> tuple[int, bool]:
             first = db.execute("SELECT id FROM escalations WHERE request_id = ? AND status != 'duplicate'",
@@ -305,7 +332,7 @@ class FeedbackStore:
 
     # --- dashboards and retention ---------------------------------------------------------------
     def dashboard(self, filter: FeedbackFilter | None = None, by: dashboard.GroupBy = "day") -> list[DashboardRow]:
-        """Aggregates per day / index_version / prompt_version / calibration_version / provider, or 'all'."""
+        """Aggregates per day / index_version / prompt_version / calibration_version / provider / release, or 'all'."""
         where, params = filter_sql(filter)
         rows = self._conns.query(f"SELECT {STATS_COLUMNS} FROM interaction_outcomes{where}", params)
         return dashboard.aggregate(rows, by)

@@ -14,7 +14,7 @@ import numpy as np
 import sqlite_utils
 
 from deflectkit.core.migrations import run_migrations
-from ingest.models import Chunk, Document
+from ingest.models import Chunk, Document, SourceFlag
 
 
 def m001_create_tables(db: sqlite_utils.Database) -> None:
@@ -44,7 +44,11 @@ def m001_create_tables(db: sqlite_utils.Database) -> None:
     db["state"].create({"key": str, "value": str}, pk="key")
 
 
-MIGRATIONS = [m001_create_tables]
+def m002_document_flags(db: sqlite_utils.Database) -> None:
+    db["documents"].add_column("flags", str)  # JSON list of SourceFlag, set at ingest by screening
+
+
+MIGRATIONS = [m001_create_tables, m002_document_flags]
 
 
 class Catalog:
@@ -138,7 +142,8 @@ class Catalog:
             {"version": version, "doc_id": d.doc_id, "root": root, "source": d.source, "format": d.format,
              "title": d.title, "url": d.url, "locale": d.locale, "labels": json.dumps(d.labels),
              "updated_at": d.updated_at, "content_hash": h,
-             "redactions": json.dumps(d.redactions, sort_keys=True), "n_chunks": n}
+             "redactions": json.dumps(d.redactions, sort_keys=True), "n_chunks": n,
+             "flags": json.dumps([f.model_dump() for f in d.flags])}
             for root, d, h, n in docs
         ]
         with self.db.conn:
@@ -195,6 +200,12 @@ class Catalog:
 
     def documents(self, version: int) -> list[dict]:
         return list(self.db.query("SELECT * FROM documents WHERE version = ? ORDER BY doc_id", [version]))
+
+    def flagged(self, version: int) -> list[SourceFlag]:
+        """What screening found in a version's documents, by doc id."""
+        rows = self.db.query("SELECT flags FROM documents WHERE version = ? AND flags NOT IN ('', '[]') "
+                             "ORDER BY doc_id", [version])
+        return [SourceFlag(**f) for r in rows for f in json.loads(r["flags"])]
 
     # --- embedding cache ---------------------------------------------------------------------
     def cached_vectors(self, model_id: str, text_hashes: list[str]) -> dict[str, np.ndarray]:

@@ -38,6 +38,18 @@ def sha256(*parts: str) -> str:
     return h.hexdigest()
 
 
+class SourceFlag(BaseModel):
+    """Something in a document no help center should tell a customer: instructions aimed at the
+    assistant, a request for credentials or payment data, an executable to download, antivirus to
+    switch off, or a link outside the help center's domains. The assistant cuts such sentences from
+    drafts; the admin sees the flag."""
+
+    doc_id: str
+    title: str = ""
+    kind: str = Field(description="override, exfiltration, credential_request, risky_software, foreign_link, ...")
+    excerpt: str = Field(description="What was found (from the redacted text), at most 80 characters.")
+
+
 class Document(BaseModel):
     """One knowledge-base article after loading and normalisation.
 
@@ -45,7 +57,8 @@ class Document(BaseModel):
     heading-aware splitter serves Markdown, HTML, PDF and exports alike.
     """
 
-    doc_id: str = Field(description="Stable id: path relative to the ingest root (POSIX), or the export record id.")
+    doc_id: str = Field(description="Stable id: path relative to the ingest root (POSIX), or the export record id "
+                        "(with PII redacted: ingest.redact.redact_identifiers).")
     source: str = Field(description="Where it came from: relative path, plus '#id' for export records.")
     format: DocFormat
     title: str
@@ -55,6 +68,7 @@ class Document(BaseModel):
     labels: list[str] = Field(default_factory=list)
     updated_at: str | None = None
     redactions: dict[str, int] = Field(default_factory=dict, description="PII entity type -> count redacted.")
+    flags: list[SourceFlag] = Field(default_factory=list, description="Set at ingest by screening the text.")
 
     @field_validator("url")
     @classmethod
@@ -128,3 +142,5 @@ class IngestReport(BaseModel):
     seconds: float = 0.0
     run_id: str = ""
     duplicate_groups: list[list[str]] = Field(default_factory=list, description="chunk ids of each dedupe group (kept first).")
+    flagged: list[SourceFlag] = Field(default_factory=list, description="What screening found in the documents "
+                                      "processed by this run (Services.flagged_sources lists the whole index's).")

@@ -20,8 +20,9 @@ from ingest.chunking import Chunker
 from ingest.dedupe import dedupe
 from ingest.errors import LoaderError
 from ingest.loaders import load_file
-from ingest.models import Chunk, Document, FileError, IngestReport, sha256
-from ingest.redact import Redactor, merge_counts
+from ingest.models import Chunk, Document, FileError, IngestReport, SourceFlag, sha256
+from ingest.redact import Redactor, merge_counts, redact_identifiers, redact_name
+from ingest.screening import help_center_sites, screen_source
 from ingest.walk import discover
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,8 @@ def index_config(settings, embedding_model_id: str) -> dict:
         "chunk_size": settings.chunk_size, "chunk_overlap": settings.chunk_overlap,
         "near_dup_threshold": settings.near_dup_threshold, "redact_pii": settings.redact_pii,
         "embedding_model": embedding_model_id, "bm25_backend": settings.bm25_backend,
+        # documents are screened against the allowed link domains: a new list re-screens them all
+        "allowed_link_domains": sorted(settings.allowed_link_domains),
     }
 
 
@@ -66,9 +69,18 @@ class _Scan:
     failed_sources: set[tuple[str, str]] = field(default_factory=set)  # (root, relpath) present but unreadable
 
 
-def scan(roots: list[Path], settings, progress: Progress = _no_progress) -> _Scan:
+def scan(roots: list[Path], settings, progress: Progress = _no_progress, redactor: Redactor | None = None) -> _Scan:
+    """Every document under `roots`. With a redactor, PII is taken out of what names each document
+    (id, source, URL, labels) and out of the error paths, before anything is compared or stored."""
     files, errors = discover(roots, settings.include, settings.exclude, settings.follow_external_links)
-    out = _Scan(errors=list(errors))
+
+    def name(text: str) -> str:
+        return (redact_name(text, redactor) or text) if redactor is not None else text
+
+    def error(e: FileError) -> FileError:
+        return FileError(path=name(e.path), reason=name(e.reason)) if redactor is not None else e
+
+    out = _Scan(errors=[error(e) for e in errors])
     owner: dict[str, str] = {}
     max_bytes = int(settings.max_file_mb * 1024 * 1024)
     for i, (root, path) in enumerate(files, 1):
@@ -76,20 +88,23 @@ def scan(roots: list[Path], settings, progress: Progress = _no_progress) -> _Sca
         try:
             res = load_file(root, path, max_bytes)
         except LoaderError as e:
-            out.errors.append(FileError(path=str(path), reason=e.reason))
-            out.failed_sources.add((str(root), rel))
+            out.errors.append(error(FileError(path=str(path), reason=e.reason)))
+            out.failed_sources.add((str(root), name(rel)))  # compared with the (redacted) stored source
             progress("scan", i, len(files))
             continue
-        out.errors.extend(res.problems)
+        out.errors.extend(error(p) for p in res.problems)
         for doc in res.documents:
+            h = doc.content_hash  # of the document as it is: a change anywhere is a change
+            if redactor is not None:
+                doc = redact_identifiers(doc, redactor)
             if doc.doc_id in owner:
-                out.errors.append(FileError(
+                out.errors.append(error(FileError(
                     path=str(path),
                     reason=f"doc id '{doc.doc_id}' already comes from {owner[doc.doc_id]}; "
-                    "rename one of them or ingest the folders separately"))
+                    "rename one of them or ingest the folders separately")))
                 continue
             owner[doc.doc_id] = str(path)
-            out.docs.append((str(root), doc, doc.content_hash))
+            out.docs.append((str(root), doc, h))
         progress("scan", i, len(files))
     return out
 
@@ -117,7 +132,8 @@ def _stage(roots: list[Path], settings, catalog: Catalog, embedding_model_id: st
     config = index_config(settings, embedding_model_id)
     chash = config_hash(config)
 
-    found = scan(roots, settings, progress)
+    redactor = redactor or Redactor()
+    found = scan(roots, settings, progress, redactor if settings.redact_pii else None)
     report.errors = found.errors
     active = catalog.active_version()
     prev = catalog.doc_hashes(active)
@@ -168,8 +184,8 @@ def _stage(roots: list[Path], settings, catalog: Catalog, embedding_model_id: st
     version = catalog.next_version()
     catalog.start_version(version, chash, config, run_id, embedding_model_id)
 
-    redactor = redactor or Redactor()
     chunker = Chunker(settings.chunk_size, settings.chunk_overlap)
+    sites = help_center_sites((d.url for _, d, _ in found.docs), settings.allowed_link_domains)
     new_chunks: list[Chunk] = []
     doc_rows: list[tuple[str, Document, str, int]] = []
     for i, (root, doc, h) in enumerate(to_process, 1):
@@ -178,6 +194,8 @@ def _stage(roots: list[Path], settings, catalog: Catalog, embedding_model_id: st
             title, tcounts = redactor.redact(doc.title)
             doc = doc.model_copy(update={"text": text, "title": title, "redactions": merge_counts(counts, tcounts)})
             report.redactions_by_type = merge_counts(report.redactions_by_type, doc.redactions)
+        doc = doc.model_copy(update={"flags": flags_of(doc, sites)})
+        report.flagged += doc.flags
         pieces = chunker.split(doc)
         new_chunks += pieces
         doc_rows.append((root, doc, h, len(pieces)))
@@ -197,6 +215,12 @@ def _stage(roots: list[Path], settings, catalog: Catalog, embedding_model_id: st
     kept = result.kept
     report.chunks = len(kept)
     return Staged(run_id, report, version, kept, previous=active, config=config, started=started)
+
+
+def flags_of(doc: Document, sites: frozenset[str]) -> list[SourceFlag]:
+    """What screening finds in a document that no draft may repeat (hidden markup alone is not flagged)."""
+    found = screen_source(f"{doc.title}\n{doc.text}", sites)
+    return [SourceFlag(doc_id=doc.doc_id, title=doc.title, kind=f.kind, excerpt=f.excerpt) for f in found if f.severe]
 
 
 def _source_of(catalog: Catalog, version: int | None, doc_id: str) -> str:

@@ -13,6 +13,21 @@ import threading
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
+from ingest.models import Document, sha256
+from ingest.recognizers import (
+    CVC_LABELLED,
+    EMAIL,
+    EXPIRY_LABELLED,
+    SSN_LABELLED,
+    SSN_THEN_LABEL,
+    STREET_ADDRESS,
+    card_companions,
+    ibans_any_case,
+    international_phones,
+    plausible_phone,
+    redact_encoded,
+)
+
 logger = logging.getLogger(__name__)
 
 # Presidio entity type -> our placeholder name (also the key in the returned counts).
@@ -25,27 +40,8 @@ PLACEHOLDERS: dict[str, str] = {
     "US_SSN": "SSN",
     "CARD_SECURITY_CODE": "CVC",
     "CARD_EXPIRY": "EXPIRY",
+    "STREET_ADDRESS": "ADDRESS",
 }
-
-# A card's security code and expiry are only recognisable by the word before them; they are
-# redacted when labelled ("CVC 123", "exp 09/27"), so that order numbers and dates elsewhere stay.
-_CVC = re.compile(
-    r"(?i)\b(?:cvc2?|cvv2?|cid|csc|security\s+code|card\s+code|verification\s+code|pr[üu]fnummer|"
-    r"sicherheitscode|c[óo]digo\s+de\s+seguridad|cryptogramme)\b[^\w\n]{0,3}(?:(?:is|ist|est|es)\s+)?(\d{3,4})\b")
-_EXPIRY = re.compile(
-    r"(?i)\b(?:exp(?:iry|ires|iration)?(?:\s+date)?|valid\s+(?:thru|through|until)|g[üu]ltig\s+bis|ablaufdatum|"
-    r"caducidad|vencimiento|date\s+d'expiration)\b[^\w\n]{0,3}(?:(?:is|on|am|le)\s+)?"
-    r"((?:0?[1-9]|1[0-2])\s?[/.-]\s?(?:20)?\d{2})\b")
-# IBANs written in lower case (Presidio's recognizer wants upper case); kept only when mod-97 holds.
-_IBAN_ANY_CASE = re.compile(r"(?i)\b([a-z]{2}\d{2}(?:[ ]?[a-z0-9]){11,30})\b")
-
-
-def iban_checksum_ok(candidate: str) -> bool:
-    s = candidate.replace(" ", "").upper()
-    if not 15 <= len(s) <= 34 or not s[:2].isalpha() or not s[2:4].isdigit():
-        return False
-    digits = "".join(str(int(c, 36)) for c in s[4:] + s[:4])
-    return int(digits) % 97 == 1
 
 # Presidio scores: phone 0.4 (no context), SSN "medium" 0.5, IP 0.6, checksum-validated
 # email/card/IBAN 1.0. Its "very weak" SSN shapes (any 9 digits, 5-4 digits) score 0.05 and
@@ -57,6 +53,26 @@ _SSN_SHAPE = re.compile(r"\d{3}-\d{2}-\d{4}")
 
 # "version 1.2.3.4" / "v10.0.0.1" are dotted quads too; release notes are full of them.
 _VERSION_PREFIX = re.compile(r"(?i)(?:\bv|\bversion|\brelease|\bbuild|\bfirmware)\s*:?\s*$")
+
+
+def redact_name(text: str | None, redactor: Redactor) -> str | None:
+    """PII out of a short name: a path, an id, a URL, a label. Presidio runs only when a digit or "@"
+    could make one (every recognizer needs either), so most names cost nothing."""
+    if not text or not any(c.isdigit() or c == "@" for c in text):
+        return text
+    return redactor.redact(text)[0]
+
+
+def redact_identifiers(doc: Document, redactor: Redactor) -> Document:
+    """The document with PII out of what names it (id, source, URL, labels), which the catalog, the
+    vector store and citations carry. An id that changed keeps a short hash of the original, so two
+    redacted ids never collide and the same file keeps the same id."""
+    doc_id = redact_name(doc.doc_id, redactor) or doc.doc_id
+    if doc_id != doc.doc_id:
+        doc_id = f"{doc_id}~{sha256(doc.doc_id)[:8]}"
+    source = "#".join(redact_name(part, redactor) or part for part in doc.source.split("#", 1))
+    return doc.model_copy(update={"doc_id": doc_id, "source": source, "url": redact_name(doc.url, redactor),
+                                  "labels": [redact_name(label, redactor) or label for label in doc.labels]})
 
 
 def merge_counts(a: Mapping[str, int], b: Mapping[str, int]) -> dict[str, int]:
@@ -88,7 +104,8 @@ class _Engines(NamedTuple):
 
 
 class Redactor:
-    """Replace emails, phones, cards, IBANs, IPs and SSNs with `[EMAIL]`, `[PHONE]`, ... placeholders.
+    """Replace emails, phones, cards (with their security codes and expiry dates), IBANs, IPs, SSNs and
+    street addresses with `[EMAIL]`, `[PHONE]`, ... placeholders, percent-encoded ones included.
 
     Construction is cheap; Presidio loads on the first `redact()` (or `warm_up()`), once per instance,
     thread-safely. Share one instance across an ingest run.
@@ -117,8 +134,14 @@ class Redactor:
         """Return `text` with PII replaced by placeholders, and how many of each type were replaced."""
         if not text.strip():
             return text, {}
-        engines = self._load()
+        self._load()
         pin_presidio_loggers()  # on every call: the app may have reconfigured logging since the load
+        text, encoded = redact_encoded(text, self._redact_plain)
+        text, counts = self._redact_plain(text)
+        return text, merge_counts(encoded, counts)
+
+    def _redact_plain(self, text: str) -> tuple[str, dict[str, int]]:
+        engines = self._load()
         results = engines.analyzer.analyze(
             text=text,
             language="en",
@@ -153,10 +176,10 @@ def _is_version_number(text: str, entity_type: str, start: int) -> bool:
 
 
 def _build_engines() -> _Engines:
-    """Build the analyzer (blank spaCy + six pattern recognizers), anonymizer and operators."""
+    """Build the analyzer (blank spaCy + pattern recognizers), anonymizer and operators."""
     import spacy
     import tldextract
-    from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+    from presidio_analyzer import AnalyzerEngine, Pattern, RecognizerRegistry
     from presidio_analyzer.nlp_engine import SpacyNlpEngine
     from presidio_analyzer.predefined_recognizers import (
         CreditCardRecognizer,
@@ -192,8 +215,10 @@ def _build_engines() -> _Engines:
     offline_tld = tldextract.TLDExtract(cache_dir=None, suffix_list_urls=(), fallback_to_snapshot=True)
 
     class OfflineEmailRecognizer(EmailRecognizer):
+        PATTERNS = [Pattern("Email", EMAIL, 0.5)]
+
         def validate_result(self, pattern_text: str) -> bool:
-            return offline_tld(pattern_text).fqdn != ""
+            return offline_tld(pattern_text.rsplit("@", 1)[-1]).fqdn != ""
 
     class UsSsnAnyRecognizer(UsSsnRecognizer):
         # Presidio rejects the well-known sample SSNs (078-05-1120, 123-45-6789); in a help
@@ -209,28 +234,58 @@ def _build_engines() -> _Engines:
     from presidio_analyzer import EntityRecognizer, RecognizerResult
 
     class GroupRecognizer(EntityRecognizer):
-        """The first group of `pattern` as `entity` (the value after its label), optionally validated."""
+        """The first group of `pattern` as `entity` (the value after its label)."""
 
-        def __init__(self, entity: str, pattern: re.Pattern, score: float = 0.85, validate=None):
-            self.pattern, self.score, self.validate = pattern, score, validate
-            super().__init__(supported_entities=[entity], supported_language="en", name=f"deflect_{entity.lower()}")
+        def __init__(self, entity: str, pattern: re.Pattern, score: float = 0.85, name: str = ""):
+            self.pattern, self.score = pattern, score
+            super().__init__(supported_entities=[entity], supported_language="en",
+                             name=f"deflect_{name or entity.lower()}")
 
         def load(self) -> None:
             pass
 
         def analyze(self, text, entities, nlp_artifacts=None):
             return [RecognizerResult(self.supported_entities[0], m.start(1), m.end(1), self.score)
-                    for m in self.pattern.finditer(text) if self.validate is None or self.validate(m.group(1))]
+                    for m in self.pattern.finditer(text)]
+
+    class SpanRecognizer(EntityRecognizer):
+        """Whatever `find(text)` returns (recognizers.Span tuples), at a fixed score."""
+
+        def __init__(self, name: str, entities: list[str], find, score: float = 0.85):
+            self.find, self.score = find, score
+            super().__init__(supported_entities=entities, supported_language="en", name=f"deflect_{name}")
+
+        def load(self) -> None:
+            pass
+
+        def analyze(self, text, entities, nlp_artifacts=None):
+            return [RecognizerResult(s.entity, s.start, s.end, self.score) for s in self.find(text)]
+
+    class PlausiblePhoneRecognizer(PhoneRecognizer):
+        """Valid national numbers of the regions plus +CC/00CC numbers, minus what reads as something else."""
+
+        def analyze(self, text, entities, nlp_artifacts=None):
+            results = super().analyze(text, entities, nlp_artifacts)
+            meta = {RecognizerResult.RECOGNIZER_NAME_KEY: self.name, RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id}
+            results += [RecognizerResult(s.entity, s.start, s.end, self.SCORE, self._get_analysis_explanation("any"),
+                                         recognition_metadata=meta) for s in international_phones(text)]
+            kept = [r for r in results if plausible_phone(text, r.start, r.end)]
+            return EntityRecognizer.remove_duplicates(kept)
 
     registry = RecognizerRegistry(supported_languages=["en"])
     for recognizer in (
         OfflineEmailRecognizer(),
-        # Customers write from everywhere: the regions whose national formats python-phonenumbers checks.
-        # (Not ES: its 9-digit national format swallows US ZIP+4 codes; +34 numbers match in any region.)
-        PhoneRecognizer(supported_regions=("US", "GB", "DE", "FR", "IT", "NL", "IE", "AU", "CA", "IN", "BR")),
-        GroupRecognizer("CARD_SECURITY_CODE", _CVC),
-        GroupRecognizer("CARD_EXPIRY", _EXPIRY),
-        GroupRecognizer("IBAN_CODE", _IBAN_ANY_CASE, score=1.0, validate=iban_checksum_ok),
+        # Customers write from everywhere: the regions whose national formats python-phonenumbers checks,
+        # plus any number written with +CC or 00CC; look-alikes (ZIP+4, dates, order numbers) are dropped.
+        PlausiblePhoneRecognizer(supported_regions=("US", "GB", "DE", "FR", "ES", "IT", "NL", "IE", "AU", "CA", "IN",
+                                                    "BR")),
+        GroupRecognizer("CARD_SECURITY_CODE", CVC_LABELLED),
+        GroupRecognizer("CARD_EXPIRY", EXPIRY_LABELLED),
+        SpanRecognizer("card_companions", ["CARD_EXPIRY", "CARD_SECURITY_CODE"], card_companions),
+        SpanRecognizer("iban_any_case", ["IBAN_CODE"], ibans_any_case, score=1.0),
+        GroupRecognizer("US_SSN", SSN_LABELLED, name="ssn_labelled"),
+        GroupRecognizer("US_SSN", SSN_THEN_LABEL, name="ssn_then_label"),
+        GroupRecognizer("STREET_ADDRESS", STREET_ADDRESS),
         CreditCardRecognizer(),
         IbanRecognizer(),
         IpRecognizer(),

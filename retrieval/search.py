@@ -44,12 +44,21 @@ class SearchConfig:
 
 
 class HybridSearcher:
-    def __init__(self, config: SearchConfig, catalog: Catalog, store: VectorStore, embedder: Embedder):
+    def __init__(self, config: SearchConfig, catalog: Catalog, store: VectorStore, embedder: Embedder,
+                 pinned_version: int | None = None):
+        """`pinned_version` searches that index version instead of the active one (a release that names it)."""
         self.config, self.catalog, self.store, self.embedder = config, catalog, store, embedder
+        self.pinned_version = pinned_version
         self._lex: dict[int, LexicalIndex] = {}
         self._lock = threading.Lock()
 
     def version(self) -> int:
+        if self.pinned_version is not None:
+            row = self.catalog.version(self.pinned_version)
+            if row is None or row["status"] != "ready":
+                raise RetrievalError(f"Index version {self.pinned_version}, which this release searches, is no longer "
+                                     "ready (pruned by keep_versions?): make another release live.")
+            return self.pinned_version
         v = self.catalog.active_version()
         if v is None:
             raise NoActiveIndex(str(self.config.data_dir))

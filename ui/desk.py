@@ -33,6 +33,7 @@ REASON_LABELS = {
     "incomplete": "Incomplete",
     "outdated_source": "Outdated source",
     "not_grounded": "Not backed by the sources",
+    "not_in_docs": "Not in the help center",
     "tone": "Tone",
     "other": "Other",
 }

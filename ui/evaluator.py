@@ -22,6 +22,7 @@ GROUPS = {
     "provider": "Provider",
     "prompt_version": "Prompt version",
     "calibration_version": "Calibration version",
+    "release": "Release",
 }
 # The sets an evaluator picks from; each maps to FeedbackFilter fields.
 FEEDBACK_SETS = {

@@ -14,6 +14,7 @@ from deflectkit.cli import (
     helpdesk_cmds,
     index_cmds,
     ingest_cmds,
+    release_cmds,
     report_cmds,
     ui_cmds,
 )
@@ -42,6 +43,7 @@ app.command("api")(api_cmds.api)
 app.add_typer(api_cmds.keys_app, name="keys")
 app.add_typer(helpdesk_cmds.app, name="helpdesk")
 app.add_typer(report_cmds.app, name="report")
+app.add_typer(release_cmds.app, name="release")
 
 
 @app.callback()

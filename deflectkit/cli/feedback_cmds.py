@@ -35,7 +35,7 @@ ThumbsOpt = Annotated[Literal["up", "down"] | None, typer.Option("--thumbs", hel
 EditedOpt = Annotated[bool, typer.Option("--edited", help="Only drafts the agent edited.")]
 EscalatedOpt = Annotated[bool, typer.Option("--escalated", help="Only tickets an agent escalated.")]
 ReasonOpt = Annotated[str | None, typer.Option("--reason", help="Reason code: wrong, incomplete, outdated_source, "
-                                                                 "not_grounded, tone, other.")]
+                                                                 "not_grounded, not_in_docs, tone, other.")]
 SinceOpt = Annotated[datetime | None, typer.Option("--since", formats=["%Y-%m-%d"], help="From this UTC day.")]
 UntilOpt = Annotated[datetime | None, typer.Option("--until", formats=["%Y-%m-%d"], help="Up to this UTC day.")]
 IndexOpt = Annotated[int | None, typer.Option("--index-version", help="Only answers from this index version.")]

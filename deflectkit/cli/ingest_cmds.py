@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from deflectkit.cli.common import cli_actor, console, err_console, print_json, progress_bars, services
@@ -43,7 +44,9 @@ def _print_report(d: dict) -> None:
     t.add_row("seconds", f"{d['seconds']:.2f}")
     console.print(t)
     for e in d["errors"]:
-        console.print(f"[yellow]skipped[/yellow] {e['path']}: {e['reason']}")
+        console.print(f"[yellow]skipped[/yellow] {escape(e['path'])}: {escape(e['reason'])}")
+    for f in d["flagged"]:  # cut from drafts; the admin should fix or remove the source
+        console.print(f"[red]flagged[/red] {escape(f['doc_id'])}: {f['kind']}: {escape(f['excerpt'])}")
 
 
 def search(

@@ -44,7 +44,7 @@ def questions(limit: int) -> list[str]:
     from evals.datasets.demo import load_demo
 
     rows, _ = load_demo(REPO)
-    return [r["question"] for r in rows][:limit]
+    return [r["text"] for r in rows][:limit]
 
 
 def wait_up(url: str, proc: subprocess.Popen, timeout: float = 180) -> None:

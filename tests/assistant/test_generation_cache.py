@@ -133,9 +133,9 @@ def test_a_changed_system_prompt_or_token_limit_misses_the_cache(tmp_path):
 
 @pytest.mark.unit
 def test_failovers_leave_out_prompt_trim_notes():
-    from assistant.generation import failovers
+    from assistant.generation import Fallback, failovers
 
-    reasons = ["openai: failed (APIConnectionError: Connection error.)",
-               "local: prompt trimmed (prompt 2100 > cap 1536 tokens: kept 3 of 6 sources)",
-               "local: skipped, circuit open after repeated failures"]
+    reasons = [Fallback(provider="openai", kind="failed", detail="APIConnectionError: Connection error."),
+               Fallback(provider="local", kind="trimmed", detail="prompt 2100 > cap 1536 tokens: kept 3 of 6 sources"),
+               Fallback(provider="local", kind="circuit_open")]
     assert failovers(reasons) == [reasons[0], reasons[2]]

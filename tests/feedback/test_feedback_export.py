@@ -92,3 +92,39 @@ def test_cli_export_with_filters(labeled, cli, monkeypatch, tmp_path):
     assert out.exit_code == 0 and [q.id for q in load(tmp_path / "e.jsonl")] == ["fb-edited", "fb-edited_down"]
     assert cli("feedback", "export", "--reason", "bogus", "-o", str(tmp_path / "x.jsonl")).exit_code != 0
     assert cli("feedback", "export", "--thumbs", "sideways", "-o", str(tmp_path / "x.jsonl")).exit_code != 0
+
+
+def test_labels_from_what_was_learned(store, tmp_path):
+    """Each way an agent teaches the assistant becomes its label: approved -> the cited docs are relevant;
+    any escalation or "not in the docs" -> out of scope; an edit (even unsent) -> the reference answer."""
+    def add(rid, **kw):
+        store.record_interaction(make_answer(rid, (A, B), ticket=f"question {rid}", **kw), "ana")
+
+    add("thumbs_up")
+    store.record_feedback("thumbs_up", "ana", "up")
+    add("as_is")
+    store.record_sent("as_is", "ana")
+    add("escalated")
+    store.record_escalation("escalated", "ana", "account_specific", note="needs the billing team")
+    add("not_in_docs")
+    store.record_feedback("not_in_docs", "ana", "down", reason="not_in_docs")
+    add("edit_unsent")
+    store.record_edit("edit_unsent", "ana", "Use Refund on the payment [1]. Call +44 7700 900123 if stuck.", sent=False)
+    export_dataset(store, None, tmp_path / "set.jsonl", actor="t")
+    rows = {r["request_id"]: r for r in map(json.loads, (tmp_path / "set.jsonl").read_text().splitlines())}
+    labels = {k: (r["category"], r["relevant_doc_ids"]) for k, r in rows.items()}
+    assert labels == {"thumbs_up": ("in_scope", [A, B]), "as_is": ("in_scope", [A, B]),
+                      "escalated": ("out_of_scope", []), "not_in_docs": ("out_of_scope", []),
+                      "edit_unsent": ("in_scope", [A])}
+    assert rows["escalated"]["answer"] == rows["not_in_docs"]["answer"] == ""
+    assert rows["edit_unsent"]["answer"] == "Use Refund on the payment. Call [PHONE] if stuck."
+    assert store.get_interaction("not_in_docs").out_of_scope  # replay and dashboards see it too
+
+
+def test_export_redacts_rows_stored_before_redaction(store, tmp_path):
+    store.record_interaction(make_answer("old", ticket="Refund card 4111 1111 1111 1111, mail jane.doe@example.com"),
+                             "ana")
+    store.record_feedback("old", "ana", "up")
+    export_dataset(store, None, tmp_path / "set.jsonl", actor="t")
+    text = (tmp_path / "set.jsonl").read_text()
+    assert "4111" not in text and "jane.doe" not in text and "[CARD]" in text and "[EMAIL]" in text

@@ -17,8 +17,10 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture
 def aged(store, clock):
-    """old1 (edited, sent, commented) and old2 (escalated) are 40 days old; new1 is fresh."""
+    """old1 (edited, sent, commented, shadowed) and old2 (escalated) are 40 days old; new1 is fresh."""
     store.record_interaction(make_answer("old1", ticket="alice@example.com wants a refund"), "ana")
+    store.shadows.record(make_answer("old1"), "candidate",
+                                 make_answer("shadow-old1", ticket="alice@example.com wants a refund"), 1.0)
     store.record_edit("old1", "ana", "Dear Alice, refunded.")
     store.record_feedback("old1", "ana", "down", reason="tone", comment="customer is Alice Smith")
     store.record_interaction(make_answer("old2", decision="escalate"), "ana")
@@ -32,12 +34,15 @@ def aged(store, clock):
 
 def test_redact_blanks_text_and_keeps_metrics(aged, db_path):
     report = aged.apply_retention(30, "redact", actor="cli:test")
-    assert report.rows == {"outbox": 0, "feedback": 1, "edits": 1, "sent": 1, "escalations": 1, "interactions": 2}
+    assert report.rows == {"outbox": 0, "feedback": 1, "edits": 1, "sent": 1, "escalations": 1, "shadow_answers": 1,
+                           "interactions": 2}
     old = aged.get_interaction("old1")
     assert old.redacted and old.ticket == REDACTED and old.draft == REDACTED and old.final_text == REDACTED
     assert old.answer.ticket == REDACTED and old.answer.citations  # sources are help-center text, kept
     assert "Alice" not in sqlite3.connect(db_path).execute(
         "SELECT group_concat(answer_json) || group_concat(ticket) FROM interactions").fetchone()[0]
+    shadow = json.loads(aged.shadows.rows("candidate")[0]["answer_json"])
+    assert shadow["ticket"] == REDACTED and shadow["citations"]  # the shadow's answer too
     assert aged.list_edits()[0].diff == REDACTED and aged.list_feedback()[0].comment == REDACTED
     assert aged.list_escalations()[0].resolution == REDACTED  # the resolver's reply is ticket text too
     assert aged.get_interaction("new1").ticket.startswith("ticket new1")
@@ -54,7 +59,8 @@ def test_delete_drops_old_rows(aged):
     assert dry.rows["interactions"] == 2 and aged.count_interactions() == 3
     report = aged.apply_retention(30, "delete", actor="cli:test")
     assert report.rows == dry.rows == {"outbox": 0, "feedback": 1, "edits": 1, "sent": 1, "escalations": 1,
-                                       "interactions": 2}
+                                       "shadow_answers": 1, "interactions": 2}
+    assert aged.shadows.rows("candidate") == []
     assert [i.request_id for i in aged.list_interactions()] == ["new1"]
     assert aged.list_edits() == [] and len(aged.list_sent()) == 1
 

@@ -165,3 +165,60 @@ def test_numbers_without_a_card_label_stay(redactor):
     text = "Invoice INV-5512 for order 123 of 12/03; version 7.5.0.2, error SQL0805N, fr7630006000011234567890180"
     out, counts = redactor.redact(text)
     assert out == text and counts == {}  # the last one fails the IBAN checksum
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(("text", "secrets", "placeholders"), [
+    # UK drama-range and national formats, DE, FR, ES national, US, and any +CC number
+    ("Call me on +44 7700 900123 or 020 7946 0958", ["7700 900123", "7946 0958"], ["[PHONE]"]),
+    ("Ring 07700 900123 after six", ["07700 900123"], ["[PHONE]"]),
+    ("Meine Nummer: 0151 23456789, Büro +49 30 901820", ["23456789", "901820"], ["[PHONE]"]),
+    ("Mon numéro : 06 12 34 56 78", ["06 12 34 56 78"], ["[PHONE]"]),
+    ("Llámame al 612 345 678 o al 91 123 45 67", ["612 345 678", "91 123 45 67"], ["[PHONE]"]),
+    ("Reach me at 415-555-0132 or +1 (415) 555-0199", ["555-0132", "555-0199"], ["[PHONE]"]),
+    ("Office: +81 3-1234-5678, +4930901820", ["1234-5678", "4930901820"], ["[PHONE]"]),
+    # a card's expiry and code right after its number, unlabelled; "the code on the back"
+    ("Card 4111 1111 1111 1111 09/27 739 please", ["09/27", "739"], ["[CARD]", "[EXPIRY]", "[CVC]"]),
+    ("Amex 3782 822463 10005, 12/29, 1234.", ["12/29", "1234"], ["[EXPIRY]", "[CVC]"]),
+    ("it expires 12/26 and the code on the back is 789", ["12/26", "789"], ["[EXPIRY]", "[CVC]"]),
+    # nine bare digits named as an SSN, after or before
+    ("219099999 is my SSN", ["219099999"], ["[SSN]"]),
+    ("my social security number: 219 09 9999", ["219 09 9999"], ["[SSN]"]),
+    # percent-encoded phones and emails in links
+    ("https://x.example/c?phone=%2B44%207700%20900123&lang=en", ["7700", "900123"], ["[PHONE]"]),
+    ("mailto:jane.doe%40example.com", ["jane.doe"], ["[EMAIL]"]),
+    ("tel:%2B447700900123", ["447700900123"], ["[PHONE]"]),
+    # street addresses
+    ("I live at 221B Baker Street, London", ["221B", "Baker"], ["[ADDRESS]"]),
+    ("Lieferung an Hauptstraße 5, 10115 Berlin", ["Hauptstraße 5"], ["[ADDRESS]"]),
+    ("Envoyez au 12 rue de la Paix, Paris", ["rue de la Paix"], ["[ADDRESS]"]),
+    ("Envíelo a Calle Mayor 3, Madrid", ["Calle Mayor 3"], ["[ADDRESS]"]),
+    # a lower-case IBAN followed by words, a spaced one
+    ("Refund to gb82west12345698765432 and call me", ["gb82west"], ["Refund to [IBAN] and call me"]),
+    ("iban fr76 3000 6000 0112 3456 7890 189 please", ["fr76"], ["iban [IBAN] please"]),
+    # an email inside a path or a query keeps what surrounds it
+    ("customers/jane.doe@example.com.md", ["jane.doe"], ["customers/[EMAIL]"]),
+    ("payer_email=jane.doe@example.com payer_phone=+1 415 555 0132", ["jane.doe", "555 0132"],
+     ["payer_email=[EMAIL]", "payer_phone=[PHONE]"]),
+])
+def test_more_formats_redacted(redactor, text, secrets, placeholders):
+    out, counts = redactor.redact(text)
+    assert not [s for s in secrets if s in out], out
+    assert all(p in out for p in placeholders), out
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("safe", [
+    "Tiny note 1234567890",
+    "Please refund order 4155550132.",
+    "Paid on 01.02.2024 by bank transfer.",
+    "Reference 30 1234 5678 on the statement.",
+    "Account 12345678901 was charged.",
+    "We billed 1 234 567 EUR last year.",
+    "Add 3 Team Members to the Pro plan.",
+    "Invoice 20240042 lists 250000 units at $0.49.",
+    "Build 4521 of app 12.4.1 fixed error 80070005.",
+    "Tax ID 219099999 is on the invoice.",
+])
+def test_plain_numbers_are_not_phones(redactor, safe):
+    assert redactor.redact(safe) == (safe, {})

@@ -18,6 +18,7 @@ from deflectkit.core.config.evals import EvalSettings
 from deflectkit.core.config.feedback import FeedbackSettings
 from deflectkit.core.config.integrations import IntegrationSettings
 from deflectkit.core.config.providers import ProviderSettings
+from deflectkit.core.config.releases import ReleaseSettings
 from deflectkit.core.config.ui import UiSettings
 from deflectkit.core.errors import ConfigError
 
@@ -25,7 +26,7 @@ DEFAULT_INCLUDE = ["**/*.md", "**/*.markdown", "**/*.html", "**/*.htm", "**/*.tx
 
 
 class Settings(AssistantSettings, ProviderSettings, FeedbackSettings, EvalSettings, UiSettings, ApiSettings,
-               IntegrationSettings, BaseSettings):
+               IntegrationSettings, ReleaseSettings, BaseSettings):
     """Every setting of the app. Each area declares its fields in its own `settings.py` mixin;
     this class composes them so there is still one object and one env prefix."""
 
@@ -38,7 +39,7 @@ class Settings(AssistantSettings, ProviderSettings, FeedbackSettings, EvalSettin
         False, description="Follow symlinks that resolve outside the ingest path (off: they are reported as errors, "
         "so a link to /etc/passwd never reaches the index).")
     max_file_mb: float = Field(20.0, description="Files larger than this are reported as errors, not read.")
-    redact_pii: bool = Field(True, description="Redact emails, phones, cards (and labelled security codes and expiry dates), IBANs, IPs, SSNs before indexing.")
+    redact_pii: bool = Field(True, description="Redact emails, phones, cards (with their security codes and expiry dates), IBANs, IPs, SSNs and street addresses before indexing.")
     chunk_size: int = Field(300, description="Target chunk size in characters (heading-aware splitting). "
                             "Small chunks rank documents best: 300 beat 1000 on every retriever (README results).")
     chunk_overlap: int = Field(50, description="Characters of overlap between consecutive chunks of a section.")

@@ -23,7 +23,7 @@ class AssistantSettings(BaseModel):
         "a longer one is cut off with a note to the agent, so one pasted mailbox or log costs no more than this.")
 
     # --- retrieval and context
-    answer_top_k: int = Field(6, description="Hits retrieved for each ticket before context assembly.")
+    answer_top_k: int = Field(6, gt=0, description="Hits retrieved for each ticket before context assembly.")
     context_token_budget: int = Field(1500, description="Approximate token budget for the numbered source blocks.")
     context_section_chars: int = Field(
         1600, description="Each hit is grown into its section's neighbouring chunks up to this many characters.")
@@ -34,6 +34,13 @@ class AssistantSettings(BaseModel):
         "covered: a ticket with several asks then escalates naming it.")
     answer_min_relevance: float = Field(
         0.2, description="Dense cosine of the best hit below which the help center is taken to have nothing on the topic.")
+
+    # --- sources
+    allowed_link_domains: list[str] = Field(
+        default_factory=list, description="Domains (with their subdomains) that links in drafts may point to, "
+        "besides the help center's own: the domains of the ingested documents' urls. A source sentence that links "
+        "or sends the reader anywhere else is left out of drafts and its document is flagged at ingest. A help "
+        "center whose documents carry no url should list its domains here.")
 
     # --- drafting
     answer_max_sentences: int = Field(5, description="Most answer sentences in a draft (greeting and closing excluded).")
@@ -49,7 +56,7 @@ class AssistantSettings(BaseModel):
 
     # --- confidence and decision
     answer_threshold: float = Field(
-        0.8, description="Calibrated confidence below which the ticket is escalated instead of answered (0.8: "
+        0.8, ge=0.0, le=1.0, description="Calibrated confidence below which the ticket is escalated instead of answered (0.8: "
         "TechQA answers 4% of its unanswerable tickets in-sample, 7% out of fold, at precision 0.96; pick another "
         "point on the README's risk-coverage curve).")
     confidence_high: float = Field(0.9, description="Confidence at or above which the label is 'high'.")
