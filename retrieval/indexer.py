@@ -116,14 +116,20 @@ def activate(settings, catalog: Catalog, version: int) -> None:
     catalog.set_active(version)
 
 
-def rollback(settings, catalog: Catalog) -> int:
-    """Activate the newest ready version older than the active one."""
+def rollback_target(catalog: Catalog) -> int | None:
+    """The version a rollback activates: the newest ready one older than the active one (None: there is none)."""
     active = catalog.active_version()
     older = [v["version"] for v in catalog.versions() if v["status"] == "ready" and (active is None or v["version"] < active)]
-    if not older:
+    return older[-1] if older else None
+
+
+def rollback(settings, catalog: Catalog) -> int:
+    """Activate the newest ready version older than the active one."""
+    target = rollback_target(catalog)
+    if target is None:
         raise VersionNotFound("There is no older ready index version to roll back to.")
-    catalog.set_active(older[-1])
-    return older[-1]
+    catalog.set_active(target)
+    return target
 
 
 def prune(settings, catalog: Catalog, store: VectorStore) -> list[int]:

@@ -125,18 +125,14 @@ def rollback(res: Resources, user: User) -> int:
     return res.services.rollback(actor=user.name)
 
 
-def rollback_target(res: Resources) -> int | None:
-    """The version a rollback would activate: the newest ready one older than the active one."""
-    active = res.services.catalog.active_version()
-    older = [r["version"] for r in version_rows(res) if r["status"] == "ready" and active and r["version"] < active]
-    return max(older) if older else None
-
-
 def confirmation(res: Resources, action: str, version: int | None = None) -> str:
     """What the admin confirms before an index switch (every draft after it cites the other version)."""
+    # Imported here, as Services does: the indexer pulls in the vector store.
+    from retrieval.indexer import rollback_target
+
     active = res.services.catalog.active_version()
     if action == "rollback":
-        target = rollback_target(res)
+        target = rollback_target(res.services.catalog)
         if target is None:
             raise UiError("Nothing to roll back to: no ready version older than the active one.")
         return (f"Roll back from version {active} to version {target}? Every draft from now on cites "
