@@ -254,3 +254,9 @@ def audit_rows(res: Resources, limit: int = 20) -> list[dict[str, Any]]:
         }
         for e in res.store.audit.entries(limit=limit)
     ]
+
+
+def flagged_rows(res) -> list[dict]:
+    """What ingest screening flagged in the live index, as table rows for the admin (a table shows text as text)."""
+    return [{"document": f.doc_id, "title": f.title, "kind": f.kind, "excerpt": f.excerpt}
+            for f in res.services.flagged_sources()]

@@ -8,6 +8,7 @@ ticket or a reloaded page shows the same buttons as done.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import NamedTuple
 
 from assistant.models import Answer, Citation, Ticket
@@ -88,10 +89,13 @@ def make_ticket(subject: str, body: str) -> Ticket:
     return Ticket(subject=subject, body=body or subject)
 
 
-def draft_reply(res: Resources, ticket: Ticket, user: User, provider: str | None = None) -> Answer:
-    """Run the assistant and record the interaction (every answer is recorded, escalations included)."""
+def draft_reply(res: Resources, ticket: Ticket, user: User, provider: str | None = None,
+                opened_at: datetime | None = None) -> Answer:
+    """Run the assistant and record the interaction (every answer is recorded, escalations included).
+
+    `opened_at`: when the agent took the ticket up (handle time in the ROI readout runs from it)."""
     answer = answer_ticket(res, ticket, provider)
-    res.store.record_interaction(answer, user.name)
+    res.store.record_interaction(answer, user.name, opened_at=opened_at)
     return answer
 
 

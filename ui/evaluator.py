@@ -201,3 +201,10 @@ def version_choices(res: Resources) -> tuple[list[int], list[str]]:
     versions = sorted(int(r.key) for r in frame_v if r.key)
     providers = sorted(r.key for r in frame_p if r.key)
     return versions, providers
+
+
+def deflection_frame(res) -> pd.DataFrame:
+    """Customer self-service per day and index version: asked, answered, resolved, deflection rate."""
+    rows = res.store.selfservice.deflection()
+    return pd.DataFrame([r.model_dump() for r in rows],
+                        columns=["day", "index_version", "asked", "answered", "resolved", "deflection_rate"])

@@ -176,6 +176,8 @@ def test_evaluator_page_draws_charts_from_recorded_interactions(ui_env):
         assert series in specs
     labels = [b.label for b in at.button]
     assert "Replay this feedback set" in labels and "Prepare export" in labels
+    assert [t.label for t in at.tabs][:9] == ["Dashboard", "Replay", "Export", "Self-service", "Releases", "Desk A/B",
+                                             "SLOs", "Content gaps", "Owner inbox"]
 
 
 def test_desk_drafts_with_citations_badge_and_records_every_action(ui_env):

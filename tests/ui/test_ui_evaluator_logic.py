@@ -92,3 +92,21 @@ def test_replay_legend_explains_every_verdict():
 
     assert set(ev.VERDICT_LEGEND) == set(VERDICTS) == set(ev.VERDICT_LABELS)
     assert "unrated" in ev.legend_markdown() and "**still wrong**" in ev.legend_markdown()
+
+
+def test_deflection_frame_counts_self_service_per_day_and_version(tmp_path):
+    from types import SimpleNamespace
+
+    from feedback.store import FeedbackStore
+    from tests.feedback.conftest import make_answer
+    from ui import evaluator as ev
+
+    store = FeedbackStore(tmp_path / "fb.db")
+    for rid, answered, resolved in (("s1", True, True), ("s2", True, False), ("s3", False, None)):
+        store.record_interaction(make_answer(rid), "key:web")
+        store.selfservice.record_ask(rid, answered, 1, channel="key:web")
+        if resolved is not None:
+            store.selfservice.record_resolved(rid, resolved, actor="key:web")
+    frame = ev.deflection_frame(SimpleNamespace(store=store))
+    assert frame[["asked", "answered", "resolved"]].values.tolist() == [[3, 2, 1]]
+    assert frame["deflection_rate"].iloc[0] == 1 / 3

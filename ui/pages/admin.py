@@ -48,6 +48,11 @@ with kb:
             )
             bar.progress(1.0, text="Done")
             st.session_state["ingest_report"] = report
+    if flagged := admin.flagged_rows(res):
+        st.warning(f"{len(flagged)} passage(s) in the live index were flagged by screening: instructions, requests "
+                   "for credentials or payment data, software to install or disable, or links outside the help "
+                   "center. Those sentences never reach a draft; fix the articles.", icon=":material/flag:")
+        st.dataframe(flagged, hide_index=True)
     if report := st.session_state.get("ingest_report"):
         st.success(admin.report_summary(report), icon=":material/check_circle:")
         st.dataframe(admin.report_rows(report), hide_index=True, width=420)

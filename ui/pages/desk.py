@@ -7,15 +7,19 @@ The open ticket's id is in the URL (?ticket=...), so a reload reopens it.
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 
 import streamlit as st
 
 from feedback.models import ESCALATION_REASONS, REASON_CODES
-from ui import desk, render, runtime, widgets
+from ui import desk, releases, render, runtime, widgets
 
 user = runtime.require("ask")
 res = runtime.resources()
 state = st.session_state.setdefault("desk", {})
+# The agent is free for the next ticket from the first view or the last draft on: handle time runs from here.
+opened_at = st.session_state.setdefault("dk_opened_at", datetime.now(UTC))
+patterns = releases.desk_patterns(res, user.name)  # the desk A/B variant of this agent (today's desk by default)
 
 runtime.header(
     "Agent desk",
@@ -76,7 +80,8 @@ if asked:
         with progress.status("Drafting a reply…", expanded=True):
             st.write(" → ".join(desk.STAGES))
             started = time.perf_counter()
-            answer = desk.draft_reply(res, ticket, user)
+            answer = desk.draft_reply(res, ticket, user, opened_at=opened_at)
+        st.session_state["dk_opened_at"] = datetime.now(UTC)
         progress.empty()
         state.update(answer=answer, seconds=time.perf_counter() - started)
         st.query_params["ticket"] = answer.request_id
@@ -106,7 +111,10 @@ with right:
 
     badge = desk.confidence_badge(answer)
     with st.container(horizontal=True, vertical_alignment="center", gap="medium"):
-        st.badge(badge.label, color=badge.color, help=badge.help, icon=":material/verified:")
+        if patterns["confidence_display"] in (None, "badge"):
+            st.badge(badge.label, color=badge.color, help=badge.help, icon=":material/verified:")
+        elif patterns["confidence_display"] == "number":
+            st.caption(f"Confidence {answer.confidence:.0%}", help=badge.help)
         st.caption(render.md(desk.meta_line(answer, state.get("seconds"))), help=desk.timings_line(answer) or None)
     for note in desk.safety_notes(answer):
         st.caption(f":material/shield: {render.md(note)}")
@@ -163,7 +171,7 @@ with right:
                     st.html(f'<div class="dk-quote">{render.citation_passage(c)}</div>')
                     if link := check(c.url):
                         st.link_button("Open article", link, icon=":material/open_in_new:")
-        else:
+        elif patterns["citation_display"] != "inline_chips":  # the A/B variant without this row keeps the chips
             st.caption("Sources: click a number in the draft, or one below, to read the exact passage")
             with st.container(horizontal=True, gap="small"):
                 for c in sources:
@@ -181,7 +189,8 @@ with right:
                         else:
                             st.caption(render.md(c.doc_id))
 
-    with st.container(horizontal=True, vertical_alignment="center", gap="small", key="dk-actions"):
+    with st.container(horizontal=patterns["action_layout"] != "stacked", vertical_alignment="center", gap="small",
+                      key="dk-actions"):
         if view.sendable and not done.edit:
             widgets.copy_button(
                 "✓ Sent · copy again" if done.sent else "Use draft",

@@ -6,7 +6,7 @@ import streamlit as st
 
 from feedback.models import REASON_CODES
 from ui import evaluator as ev
-from ui import render, runtime, widgets
+from ui import releases, render, reports, runtime, widgets
 
 user = runtime.require("dashboards")
 res = runtime.resources()
@@ -29,7 +29,8 @@ with runtime.shown_errors("Filtering"):
 if flt is None:
     st.stop()
 
-dash, replay_tab, export_tab = st.tabs(["Dashboard", "Replay", "Export"])
+dash, replay_tab, export_tab, self_tab, releases_tab, ab_tab, slo_tab, gaps_tab, owners_tab = st.tabs(
+    ["Dashboard", "Replay", "Export", "Self-service", "Releases", "Desk A/B", "SLOs", "Content gaps", "Owner inbox"])
 
 with dash:
     total = ev.totals(res, flt)
@@ -125,3 +126,29 @@ with export_tab:
             f"Download {n} items (JSONL)", data.decode("utf-8"), filename="feedback.jsonl",
             mime="application/jsonl", key="export-download",
         )
+
+with self_tab:
+    st.caption("Customer self-service (POST /v1/deflect and the widget): questions asked, answered, and resolved "
+               "by the customer's 'did this help?'. Deflection rate = resolved / asked.")
+    deflection = ev.deflection_frame(res)
+    if deflection.empty:
+        st.info("No self-service questions yet.")
+    else:
+        st.line_chart(deflection.pivot_table(index="day", columns="index_version", values="deflection_rate"),
+                      height=220)
+        st.dataframe(deflection, width="stretch", hide_index=True)
+
+with releases_tab:
+    releases.render_releases(res)
+
+with ab_tab:
+    releases.render_experiment(res)
+
+with slo_tab:
+    reports.render_slos(res)
+
+with gaps_tab:
+    reports.render_gaps(res, since, until)
+
+with owners_tab:
+    reports.render_owners(res, since, until)
