@@ -2,7 +2,8 @@
 
 Each route declares the scope it needs with `Depends(require("draft"))`. A missing or wrong key is 401,
 a revoked key 401, a key without the scope 403, a key over its per-minute budget 429 with Retry-After.
-The proxy header is believed only from `api_trusted_proxies`, and maps a role onto scopes.
+A trusted proxy's user header is believed by the desk's rules (feedback/sso.py: only from
+DEFLECT_TRUSTED_PROXIES, never for a password account, role capped), and the role maps onto scopes.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from fastapi import Depends, Request
 
 from api.errors import ApiError
+from feedback.sso import SsoConfig, sso_user
 
 # What a proxy-authenticated user may do through the API, by role (mirrors feedback.users.PERMISSIONS).
 ROLE_SCOPES: dict[str, tuple[str, ...]] = {
@@ -72,11 +74,15 @@ def authenticate(request: Request) -> Principal:
         raise ApiError(401, "unauthorized", "The API key is not valid: send it as 'Authorization: Bearer <key>' "
                        "(create one with deflect keys add NAME --scopes draft,feedback).",
                        headers={"WWW-Authenticate": "Bearer"})
-    header = settings.trusted_user_header
-    client = request.client.host if request.client else ""
-    if header and client in settings.api_trusted_proxies and (user := request.headers.get(header, "").strip()):
-        role = (request.headers.get(settings.trusted_role_header or "", "") or settings.trusted_default_role).strip()
-        return Principal(user, ROLE_SCOPES.get(role, ROLE_SCOPES["agent"]), "proxy")
+    # A reverse proxy that authenticated the user: the same rules as the desk (feedback/sso.py).
+    sso = sso_user(request.headers, request.client.host if request.client else None, SsoConfig.from_settings(settings),
+                   ctx.services.feedback.users)
+    if sso.user is not None:
+        return Principal(sso.user.name, ROLE_SCOPES[sso.user.role], "proxy")
+    if sso.refused:
+        ctx.metrics.auth_failures.labels("proxy_refused").inc()
+        raise ApiError(401, "unauthorized", f"The sign-in header was not accepted: {sso.refused}.",
+                       headers={"WWW-Authenticate": "Bearer"})
     ctx.metrics.auth_failures.labels("missing").inc()
     raise ApiError(401, "unauthorized", "This route needs an API key: send 'Authorization: Bearer <key>' "
                    "(create one with deflect keys add NAME --scopes draft,feedback).",

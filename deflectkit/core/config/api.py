@@ -19,9 +19,6 @@ class ApiSettings(BaseModel):
     api_cors_origins: list[str] = Field(
         default_factory=list, description="Browser origins allowed to call the API (CORS); empty = closed. Add the "
         "pages that embed the self-service widget, e.g. [\"https://help.example.com\"].")
-    api_trusted_proxies: list[str] = Field(
-        default_factory=list, description="Client addresses (IPs) whose trusted_user_header the API believes; empty "
-        "= the header is ignored and only API keys sign in.")
     api_ingest_roots: list[Path] = Field(
         default_factory=list, description="Folders under which POST /v1/ingest may read a server path; empty = any "
         "folder the server can read (an admin key is required either way). Uploads are always allowed.")
