@@ -39,8 +39,8 @@ FEATURES = [
 # The direction each feature may push confidence. The fit is held to these signs so that a
 # correlation peculiar to one training set (say, more unknown words in easier benchmark questions)
 # cannot teach the model that a ticket about something the help center never mentions is a safe bet.
-MARGIN_DEPTH = 20  # hits per ask searched for `doc_margin`: deep enough to hold the runner-up article
 SIGNS = {f: (-1 if f == "unknown_terms" else 1) for f in FEATURES}
+MARGIN_DEPTH = 20  # hits per ask searched for `doc_margin`: deep enough to hold the runner-up article
 
 
 def _rank_score(rank: int | None) -> float:

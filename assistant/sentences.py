@@ -23,7 +23,7 @@ class Unit(NamedTuple):
     block: int  # paragraph / list / table number, for contiguity
     cells: tuple[str, ...] = ()  # a row's cleaned cell values, in column order
     header: tuple[str, ...] = ()  # a row's cleaned column labels (empty when the table has none)
-    heading: str = ""  # the heading line above it inside the passage ("CAUSE", "Before you begin")
+    heading: str = ""  # the heading above it inside the passage ("CAUSE", or a Markdown heading)
     section: int = 0  # how many headings precede it in the passage: units of one section share it
 
 
