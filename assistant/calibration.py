@@ -109,7 +109,13 @@ def split(rows: Sequence[Row], test_share: float, seed: int) -> tuple[list[Row],
     return train, test
 
 
-def fit_logistic(rows: Sequence[Row], c: float = 1.0, profile: str | None = None) -> Calibration:
+# Inverse L2 strength. 0.3 rather than 1.0: the small help centers (60-120 questions, each with its
+# own intercept) are fitted less to their noise (5-fold ECE on the demo tickets 0.054 against 0.069),
+# while TechQA's and E-Manual's out-of-fold ECE and risk-coverage curves do not move.
+C_DEFAULT = 0.3
+
+
+def fit_logistic(rows: Sequence[Row], c: float = C_DEFAULT, profile: str | None = None) -> Calibration:
     """L2-regularised logistic regression with sign-constrained slopes (confidence.SIGNS) and one
     intercept per dataset, by bounded L-BFGS on the log-loss."""
     from scipy.optimize import minimize

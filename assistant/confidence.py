@@ -30,15 +30,17 @@ FEATURES = [
     "supported_share",  # verified sentences / draft sentences
     "n_supporting",  # distinct chunks cited by supported sentences
     "coverage",  # IDF-weighted share of the ticket's terms the draft (and its sources' titles) contains
-    "unknown_terms",  # share of the ticket's terms the whole help center never uses (typos forgiven)
+    "unknown_terms",  # the largest share, over the ticket's asks, of an ask's terms the help center never uses
     "best_sentence_sim",  # cosine of the draft sentence closest to the ticket
     "ask_coverage",  # the least-covered ask: cosine of its closest drafted unit (one ask: best_sentence_sim)
     "entity_match",  # share of the ticket's error codes, versions, ids and products the cited passages name
+    "doc_margin",  # fused score of the cited article's best hit minus the best hit of any other article
 ]
 # The direction each feature may push confidence. The fit is held to these signs so that a
 # correlation peculiar to one training set (say, more unknown words in easier benchmark questions)
 # cannot teach the model that a ticket about something the help center never mentions is a safe bet.
 SIGNS = {f: (-1 if f == "unknown_terms" else 1) for f in FEATURES}
+MARGIN_DEPTH = 20  # hits per ask searched for `doc_margin`: deep enough to hold the runner-up article
 
 
 def _rank_score(rank: int | None) -> float:
@@ -57,11 +59,30 @@ def entity_match(entities, blocks: list[SourceBlock], sentences: list[Sentence])
     return sum(1 for e in names if e in text) / len(names)
 
 
+def doc_margin(hits: list[Hit], blocks: list[SourceBlock], sentences: list[Sentence]) -> float:
+    """How far the article the draft cites first stands above every other article in the ranking
+    (best fused score of each; the top hit's article when nothing is cited). Chunk-level margins
+    mostly compare two chunks of one article; a clear winner among articles is what tells a ticket
+    the help center answers from one it only resembles."""
+    if not hits:
+        return 0.0
+    by_n = {b.n: b.doc_id for b in blocks}
+    first = next((by_n[n] for s in sentences for n in s.citations if n in by_n), hits[0].doc_id)
+    best: dict[str, float] = {}
+    for h in hits:
+        best[h.doc_id] = max(best.get(h.doc_id, 0.0), h.scores.fused)
+    others = [v for d, v in best.items() if d != first]
+    return best.get(first, 0.0) - (max(others) if others else 0.0)
+
+
 def features(question: str, hits: list[Hit], blocks: list[SourceBlock], sentences: list[Sentence],
              best_sentence_sim: float, vocab: Vocabulary | None, fused_scale: float = 1.0,
-             ask_coverage: float | None = None, entity_match: float = 1.0) -> dict[str, float]:
-    """The feature vector of one answer, as a name -> value dict (ordered as FEATURES)."""
-    q_terms = set(tokenize(question))
+             ask_coverage: float | None = None, entity_match: float = 1.0,
+             ranking: list[Hit] | None = None, asks: list[str] | None = None) -> dict[str, float]:
+    """The feature vector of one answer, as a name -> value dict (ordered as FEATURES). `ranking`: the
+    deeper hit list `doc_margin` reads (default `hits`); `asks`: the ticket's asks as written, each
+    checked for words the help center never uses (default the whole `question`): an ask about
+    something the help center never mentions is a dropped ask, however well the others match."""
     top = hits[0] if hits else None
     fused = [h.scores.fused for h in hits]
     dense = sorted((h.scores.dense or 0.0 for h in hits), reverse=True)
@@ -70,7 +91,6 @@ def features(question: str, hits: list[Hit], blocks: list[SourceBlock], sentence
         f"{b.hit.title} {' '.join(b.hit.heading_path)}" for b in blocks if b.n in cited)
     if vocab is None:  # no catalog to weigh terms by: plain term overlap
         vocab = Vocabulary.from_texts([answer_text, question])
-    unknown = set(vocab.unknown(question))
     feats = {
         "top_fused": min(1.0, fused[0] * fused_scale) if fused else 0.0,
         "agreement": (_rank_score(top.scores.bm25_rank) + _rank_score(top.scores.dense_rank)) / 2 if top else 0.0,
@@ -79,12 +99,20 @@ def features(question: str, hits: list[Hit], blocks: list[SourceBlock], sentence
         "supported_share": supported_share(sentences),
         "n_supporting": float(len({n for s in sentences if s.supported for n in s.citations})),
         "coverage": vocab.coverage(question, answer_text) if sentences else 0.0,
-        "unknown_terms": len(unknown & q_terms) / len(q_terms) if q_terms else 1.0,
+        "unknown_terms": max((_unknown_share(a, vocab) for a in asks or [] if tokenize(a)),
+                             default=_unknown_share(question, vocab)),
         "best_sentence_sim": best_sentence_sim,
         "ask_coverage": best_sentence_sim if ask_coverage is None else ask_coverage,
         "entity_match": entity_match,
+        "doc_margin": doc_margin(ranking or hits, blocks, sentences) * fused_scale,
     }
     return {k: float(feats[k]) for k in FEATURES}
+
+
+def _unknown_share(text: str, vocab: Vocabulary) -> float:
+    """Share of the text's terms that the help center never uses (typos forgiven); 1.0 for no terms."""
+    terms = set(tokenize(text))
+    return len(set(vocab.unknown(text)) & terms) / len(terms) if terms else 1.0
 
 
 class Calibration(BaseModel):

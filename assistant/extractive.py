@@ -88,8 +88,9 @@ def score_units(question: str, blocks: list[SourceBlock], embedder, params: Extr
         sim = float(v @ qv)
         s = sim + params.w_lexical * lexical - params.rank_penalty * (b.n - 1)
         match = heading_match(q_terms, b)
-        s += params.w_heading * match
-        if problem and match and _names_problem(b):
+        inline = _heading_terms_match(q_terms, u.heading)
+        s += params.w_heading * max(match, inline)
+        if problem and ((match and _names_problem(b)) or (inline and _TROUBLE.search(u.heading))):
             s += params.w_trouble
         if _is_fragment(u, terms):
             s -= params.fragment_penalty
@@ -123,14 +124,17 @@ def _names_problem(b: SourceBlock) -> bool:
 def heading_match(q_terms: set[str], b: SourceBlock) -> float:
     """Share of the block's own section heading terms that the ask uses (0 when the heading is the title)."""
     section = _section(b)
-    if section is None:
-        return 0.0
-    h_terms = set(tokenize(section)) - {"not"}
+    return 0.0 if section is None else _heading_terms_match(q_terms, section)
+
+
+def _heading_terms_match(q_terms: set[str], heading: str) -> float:
+    h_terms = set(tokenize(heading)) - {"not"}
     return len(h_terms & q_terms) / len(h_terms) if h_terms else 0.0
 
 
 def best_window(scored: list[Scored], max_len: int, tau: float) -> list[Scored]:
-    """The contiguous run (within one block) with the highest sum of (score - tau); ties go to the earlier."""
+    """The contiguous run (within one block and one of its sections) with the highest sum of
+    (score - tau); ties go to the earlier."""
     best_val, best = -math.inf, []
     by_block: dict[int, list[Scored]] = {}
     for s in scored:
@@ -140,6 +144,8 @@ def best_window(scored: list[Scored], max_len: int, tau: float) -> list[Scored]:
         for i in range(len(run)):
             total = 0.0
             for j in range(i, min(len(run), i + max_len)):
+                if run[j].unit.section != run[i].unit.section:
+                    break  # an answer stays inside its section: the next heading starts another topic
                 total += run[j].score - tau
                 if total > best_val + 1e-9:
                     best_val, best = total, run[i: j + 1]

@@ -17,7 +17,14 @@ from typing import NamedTuple
 
 from assistant import guards
 from assistant.asks import AskPlan, ask_plan, merge_hits
-from assistant.confidence import Calibration, entity_match, features, label_for, load_calibration
+from assistant.confidence import (
+    MARGIN_DEPTH,
+    Calibration,
+    entity_match,
+    features,
+    label_for,
+    load_calibration,
+)
 from assistant.context import SourceBlock, assemble
 from assistant.decision import decide, language_note, not_covered, topic
 from assistant.drafting import Drafted, draft_reply
@@ -114,13 +121,18 @@ class Assistant:
             blockers.append("the ticket contains instructions aimed at the assistant; a person should handle it")
 
         asks = ask_plan(parts, s.answer_max_asks)
+        asked_as_written = [a.text for a in asks]  # before any merge: each ask is checked on its own
         with _timed(timings, "retrieve"):
-            per_ask = [self.searcher.search(a.query, k=s.answer_top_k, filters=filters) for a in asks]
+            # Deeper than the passages drafted from: the doc-level margin needs the runner-up article.
+            depth = max(s.answer_top_k, MARGIN_DEPTH)
+            ranked = [self.searcher.search(a.query, k=depth, filters=filters) for a in asks]
+            per_ask = [r[: s.answer_top_k] for r in ranked]
             if len(asks) > 1 and len({h[0].doc_id for h in per_ask if h}) <= 1:
                 # Several questions about one thing (a forum post asks "why?" and "how do I fix it?"):
                 # the article that answers one answers all, so draft once from the whole ticket.
                 asks = ask_plan(parts, 1)
-                per_ask = [self.searcher.search(asks[0].query, k=s.answer_top_k, filters=filters)]
+                ranked = [self.searcher.search(asks[0].query, k=depth, filters=filters)]
+                per_ask = [ranked[0][: s.answer_top_k]]
         hits = merge_hits(per_ask)
         version = hits[0].index_version if hits else _safe_version(self.searcher)
         with _timed(timings, "assemble"):
@@ -144,7 +156,8 @@ class Assistant:
             asked = " ".join(dict.fromkeys(a.focus for a in asks)) or parts.core or question
             feats = features(asked, hits, blocks, sentences, drafted.best_sim, vocab, _fused_scale(s),
                              ask_coverage=min(coverage) if coverage else 0.0,
-                             entity_match=entity_match(parts.entities, blocks, sentences))
+                             entity_match=entity_match(parts.entities, blocks, sentences),
+                             ranking=merge_hits(ranked), asks=asked_as_written)
             conf = round(self.calibration.predict(feats, s.calibration_profile), 4) if sentences else 0.0
         keep = [e.text for e in parts.entities]
         drop = parts.customer_name.split() if parts.customer_name else []

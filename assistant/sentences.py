@@ -23,6 +23,8 @@ class Unit(NamedTuple):
     block: int  # paragraph / list / table number, for contiguity
     cells: tuple[str, ...] = ()  # a row's cleaned cell values, in column order
     header: tuple[str, ...] = ()  # a row's cleaned column labels (empty when the table has none)
+    heading: str = ""  # the heading above it inside the passage ("CAUSE", or a Markdown heading)
+    section: int = 0  # how many headings precede it in the passage: units of one section share it
 
 
 _LIST = re.compile(r"^\s*(?:[-*+•]|\d{1,2}[.)])\s+")
@@ -66,6 +68,31 @@ class _Line(NamedTuple):
     block: int
     cells: tuple[str, ...] = ()
     header: tuple[str, ...] = ()
+    heading: str = ""
+    section: int = 0
+
+
+# A list of keywords ("rules; rules file; array"): an article's tags, never a sendable sentence.
+_TAGS = re.compile(r"^[^.!?;]{1,40}(?:;[^.!?;]{1,40}){2,};?(?:[^.!?;]{0,40})$")
+_MAX_HEADING_WORDS = 6
+
+
+def _is_tag_line(line: str) -> bool:
+    return bool(_TAGS.match(line)) and all(len(part.split()) <= 4 for part in line.split(";"))
+
+
+def _is_heading_line(line: str, nxt: str) -> bool:
+    """A short line in capitals followed by a line that opens a sentence: a heading the source wrote as
+    plain text ("CAUSE", "RESOLVING THE PROBLEM"), as text exports, e-mails and knowledge-base notes do.
+    Title-case lines are left alone: in PDF text they are as often captions, UI labels or a wrapped
+    line in mid-sentence as headings, and reading them as headings cut answers apart (measured)."""
+    words = line.split()
+    if not 1 <= len(words) <= _MAX_HEADING_WORDS or len(line) > 60 or line.endswith((".", "!", "?", ",", ";", ":", "-", "(")):
+        return False
+    if not nxt or not (nxt[0].isupper() or nxt[0].isdigit() or _LIST.match(nxt)):
+        return False
+    letters = [c for c in line if c.isalpha()]
+    return len(letters) >= 2 and all(c.isupper() for c in letters)
 
 
 def _logical_lines(text: str) -> list[_Line]:
@@ -79,19 +106,23 @@ def _logical_lines(text: str) -> list[_Line]:
     lines: list[_Line] = []
     header: tuple[str, ...] | None = None  # None: not in a table; (): a table without a header
     block, cur, cur_kind = 0, [], ""
+    heading, section = "", 0
 
     def flush():
         nonlocal cur, cur_kind
         if cur:
-            lines.append(_Line(cur_kind, " ".join(cur), block))
+            lines.append(_Line(cur_kind, " ".join(cur), block, heading=heading, section=section))
         cur, cur_kind = [], ""
 
     for i, line in enumerate(raw_lines):
         nxt = raw_lines[i + 1] if i + 1 < len(raw_lines) else ""
-        if not line or _HEADING.match(line):
+        is_md_heading = bool(_HEADING.match(line))
+        if not line or is_md_heading:
             flush()
             block += 1
             header = None
+            if is_md_heading:
+                heading, section = clean(_HEADING.sub("", line)).lstrip("#").strip(), section + 1
             continue
         if "|" in line and (line.startswith("|") or header is not None or is_delimiter(nxt)):
             if is_delimiter(line):
@@ -104,9 +135,17 @@ def _logical_lines(text: str) -> list[_Line]:
                 header = cells
                 continue
             header = header or ()
-            lines.append(_Line("row", row_sentence(header, cells), block, cells, header))
+            lines.append(_Line("row", row_sentence(header, cells), block, cells, header, heading, section))
             continue
         header = None
+        if _is_tag_line(line):
+            flush()
+            continue
+        if not _LIST.match(line) and _is_heading_line(line, nxt):
+            flush()
+            block += 1
+            heading, section = clean(line), section + 1
+            continue
         if _LIST.match(line):
             flush()
             kind = "step" if _NUMBERED.match(line) else "item"
@@ -173,7 +212,8 @@ def units(text: str) -> list[Unit]:
             piece = clean(piece)
             if len(tokenize(piece)) == 0:
                 continue
-            out.append(Unit(piece, len(out), line.kind, line.block, line.cells, line.header))
+            out.append(Unit(piece, len(out), line.kind, line.block, line.cells, line.header, line.heading,
+                            line.section))
     return out
 
 
@@ -190,6 +230,8 @@ def as_markdown(picked: list[Unit]) -> str:
         same_block = prev is not None and prev.block == u.block and prev.kind == u.kind
         if out and prev is not None and prev.block != u.block:
             out.append("")
+        if u.heading and (prev is None or prev.section != u.section):
+            out += [f"#### {u.heading}", ""]  # parsed back as this unit's heading
         if u.kind == "row":
             if u.header and (not same_block or prev.header != u.header):
                 out += [md_row(u.header), md_delimiter(len(u.header))]

@@ -733,6 +733,8 @@ def understand(subject: str, body: str) -> TicketParts:
     """The ticket's parts: what was quoted, who signed, what the customer asks, and about what."""
     subject = " ".join((subject or "").split())
     text = (body or "").replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ").replace("\u200b", "")
+    if not subject:
+        subject, text = split_title(text)
     lines = text.split("\n")
     lines, quoted = _split_quoted(lines)
     lines, signature, name = _split_signature(lines)
@@ -748,6 +750,28 @@ def understand(subject: str, body: str) -> TicketParts:
     return TicketParts(subject=subject, greeting=greeting, customer_name=name, quoted=_tidy(quoted),
                        signature=_tidy(signature), core=core, asks=_asks(units), entities=entities,
                        language=language, language_confidence=confidence)
+
+
+TITLE_MAX_WORDS = 20
+
+
+def split_title(text: str) -> tuple[str, str]:
+    """(title, rest) of a ticket pasted with its subject as its first line: one short line, a blank
+    line, then the message (forum posts, help-desk exports, "subject\n\nbody" batch lines). A title
+    sums up the message rather than adding an ask of its own, so it is read like a subject: as
+    context for every ask, not as a first ask that retrieval and drafting answer on its own.
+    ("", text) when the first line is a greeting, a sentence ending in "." or ",", or stands alone."""
+    lines = text.split("\n")
+    first = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if first is None or first + 1 >= len(lines) or lines[first + 1].strip():
+        return "", text
+    line = lines[first].strip()
+    rest = "\n".join(lines[first + 2:]).strip()
+    if (not rest or len(line.split()) > TITLE_MAX_WORDS or line.endswith((".", ",", ";", ":", "…"))
+            or _GREETING.match(line) or _closing(line)[0] or _LIST_ITEM.match(line) or line.startswith(">")
+            or _is_machine(lines[first]) or _header_at(lines, first)):
+        return "", text
+    return line, rest
 
 
 _REPLY_PREFIX = re.compile(r"^(?:(?:re|fw|fwd|aw|wg|rv|tr|réf)\s*(?:\[\d+\])?\s*:\s*){1,5}", _I)

@@ -12,6 +12,8 @@ def answers_of(path: Path) -> tuple[str, dict] | None:
     """(dataset, answer metrics) of the run in `path` that drafted answers, if any."""
     data = json.loads(path.read_text(encoding="utf-8"))
     runs = data if isinstance(data, list) else [data]
+    # `deflect eval baselines --json` (what `make eval` writes) nests its runs under "runs" by mode.
+    runs = [r for x in runs for r in ([x, *x["runs"].values()] if isinstance(x.get("runs"), dict) else [x])]
     for r in runs:
         if r.get("answers") and r["answers"].get("risk_coverage"):
             return r["dataset"], r["answers"]

@@ -102,3 +102,37 @@ def test_joint_fit_shares_slopes_and_keeps_each_base_rate():
         assert cal.metrics["cross_validated"][name]["ece"] < 0.05
     f = {k: 0.5 for k in FEATURES}
     assert cal.predict(f, "clean") > cal.predict(f, "noisy") and cal.predict(f) == cal.predict(f, "clean")
+
+
+def _hit(doc: str, fused: float, rank: int):
+    from retrieval.models import Hit, Scores
+
+    return Hit(rank=rank, chunk_id=f"{doc}#{rank}", doc_id=doc, title=doc, text="t", source=doc, score=fused,
+               scores=Scores(fused=fused), index_version=1)
+
+
+def test_doc_margin_compares_articles_not_chunks_of_one_article():
+    from assistant.confidence import doc_margin
+    from assistant.context import SourceBlock
+
+    hits = [_hit("a.md", 1.0, 1), _hit("a.md", 0.9, 2), _hit("b.md", 0.6, 3), _hit("c.md", 0.5, 4)]
+    blocks = [SourceBlock(n=1, hit=hits[0], text="t"), SourceBlock(n=2, hit=hits[2], text="t")]
+    cites_a = [Sentence(text="s", citations=[1], supported=True)]
+    assert doc_margin(hits, blocks, cites_a) == pytest.approx(0.4)  # a's best 1.0 against b's best 0.6
+    cites_b = [Sentence(text="s", citations=[2], supported=True)]
+    assert doc_margin(hits, blocks, cites_b) == pytest.approx(-0.4)  # the draft cites the runner-up
+    assert doc_margin(hits[:2], blocks[:1], cites_a) == pytest.approx(1.0)  # no other article at all
+    assert doc_margin([], [], []) == 0.0
+
+
+def test_unknown_terms_is_the_worst_ask_not_the_ticket_average():
+    from assistant.confidence import features
+    from assistant.vocabulary import Vocabulary
+
+    vocab = Vocabulary.from_texts(["refund a payment from the payments page", "invoice numbering and templates"])
+    hits = [_hit("a.md", 1.0, 1)]
+    asked = ["how do I refund a payment", "do you offer forward contracts for hedging"]
+    whole = features(" ".join(asked), hits, [], [], 0.5, vocab)["unknown_terms"]
+    per_ask = features(" ".join(asked), hits, [], [], 0.5, vocab, asks=asked)["unknown_terms"]
+    assert per_ask > whole > 0.0  # the hedging ask is mostly words this help center never uses
+    assert features("refund a payment", hits, [], [], 0.5, vocab, asks=["refund a payment"])["unknown_terms"] == 0.0

@@ -28,6 +28,9 @@ def test_out_of_scope_questions_escalate(demo_answers):
 def test_in_scope_questions_mostly_answer_with_relevant_citations(demo_answers):
     ins = [(q, a) for q, a in demo_answers if q["category"] == "in_scope"]
     answered = [(q, a) for q, a in ins if a.decision == "answer"]
-    assert len(answered) / len(ins) >= 0.7, len(answered)  # measured 41/52 at threshold 0.75
+    # Measured 30/52 at the 0.875 threshold (set by TechQA's out-of-fold out-of-scope target; 41/52 at the
+    # old 0.75): the demo's overlapping articles (two on password resets, an outdated rate-limit page)
+    # leave no clear winner among articles, and the confidence model reads that as risk.
+    assert len(answered) / len(ins) >= 0.5, len(answered)
     relevant = [a.citations[0].doc_id in q["relevant_doc_ids"] for q, a in answered]
-    assert sum(relevant) / len(relevant) >= 0.9, sum(relevant)  # measured 38/41
+    assert sum(relevant) / len(relevant) >= 0.9, sum(relevant)  # measured 29/30

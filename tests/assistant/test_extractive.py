@@ -1,7 +1,16 @@
 import pytest
 
 from assistant.context import SourceBlock
-from assistant.extractive import CLOSING, GREETING, Scored, best_window, extractive_draft, render
+from assistant.extractive import (
+    CLOSING,
+    GREETING,
+    ExtractiveParams,
+    Scored,
+    best_window,
+    extractive_draft,
+    render,
+    score_units,
+)
 from assistant.sentences import Unit
 from retrieval.models import Hit, Scores
 
@@ -68,3 +77,21 @@ def test_extractive_draft_is_deterministic_byte_for_byte(embedder):
 def test_max_sentences_must_be_positive():
     with pytest.raises(ValueError, match="max_sentences"):
         extractive_draft("q", BLOCKS, None, max_sentences=0)
+
+
+@pytest.mark.unit
+def test_best_window_stays_inside_a_section_of_its_passage():
+    # Units 0-1 under one plain-text heading, 2-3 under the next: a window never runs across the heading.
+    scored = [Scored(1.0, 1, Unit(f"S{i}.", i, "sentence", 1, section=i // 2), 1.0) for i in range(4)]
+    got = best_window(scored, max_len=5, tau=0.1)
+    assert [s.unit.index for s in got] == [0, 1]
+
+
+@pytest.mark.integration
+def test_an_inline_heading_that_names_the_ask_lifts_the_units_under_it(embedder):
+    ask = "The reset email never arrives"
+    texts = ["OVERVIEW\nCheck the spam folder and add the sender to your safe senders.",
+             "RESET EMAIL NEVER ARRIVES\nCheck the spam folder and add the sender to your safe senders."]
+    plain, named = (score_units(ask, [block(1, "Passwords", t)], embedder, ExtractiveParams())[0] for t in texts)
+    assert plain.unit.heading == "OVERVIEW" and named.unit.heading == "RESET EMAIL NEVER ARRIVES"
+    assert named.score - plain.score == pytest.approx(ExtractiveParams().w_heading)

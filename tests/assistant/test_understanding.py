@@ -329,3 +329,23 @@ def test_long_ticket_completes():
     parts = understand("Long", body)
     assert 1 <= len(parts.asks) <= 5
     assert parts.greeting == "Hello,"
+
+
+def test_a_title_line_pasted_above_the_message_is_read_as_its_subject():
+    # Forum posts and "subject\n\nbody" exports: the title sums up the message, it is not an ask of its own.
+    parts = understand("", "Reset email never arrives\n\nHi, I clicked forgot password but nothing came. "
+                           "What should I do?\n\nThanks,\nAnne")
+    assert parts.subject == "Reset email never arrives"
+    assert parts.greeting == "Hi," and parts.customer_name == "Anne"
+    assert [a.text for a in parts.asks] == ["I clicked forgot password but nothing came. What should I do?"]
+    assert ask_queries(parts)[0].startswith("Reset email never arrives: ")
+
+
+def test_no_title_without_a_blank_line_after_it_or_when_it_is_a_greeting_or_a_sentence():
+    for body in ("Hi team,\n\nHow do I export my data?",  # a greeting
+                 "I cannot log in.\n\nIt says my password is wrong.",  # a sentence, not a title
+                 "Export fails\nwith error E4021 since Monday.",  # no blank line: one paragraph
+                 "How do I export my data?"):  # nothing after it
+        assert understand("", body).subject == "", body
+    # A subject given apart wins: the body's first line stays part of the message.
+    assert understand("Export", "Export fails\n\nHow do I fix it?").subject == "Export"

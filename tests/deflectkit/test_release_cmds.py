@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from deflectkit.cli import app
+from deflectkit.core.config import Settings
 from feedback.canary import GATES
 from feedback.releases import ReleaseError
 
@@ -41,11 +42,12 @@ def js(*args: str):
 def test_create_activate_list_show(env):
     base = js("create", "base", "--from-current", "--note", "what drafts today")
     assert base["version"] == "0.1.0" and base["index_version"] is None and base["provider"] == "extractive"
-    assert base["settings"]["answer_threshold"] == 0.8 and base["calibration_version"].startswith("cal-")
+    default = Settings.model_fields["answer_threshold"].default
+    assert base["settings"]["answer_threshold"] == default and base["calibration_version"].startswith("cal-")
     assert js("activate", "base") == {"live": "base", "previous": None}
     strict = js("create", "strict", "--set", "answer_threshold=0.9", "--set", "DEFLECT_SEARCH_MODE=bm25")
     assert strict["version"] == "0.2.0" and strict["settings_hash"] != base["settings_hash"]
-    assert strict["differs_from_live"] == {"answer_threshold": [0.8, 0.9], "search_mode": ["hybrid", "bm25"]}
+    assert strict["differs_from_live"] == {"answer_threshold": [default, 0.9], "search_mode": ["hybrid", "bm25"]}
     derived = js("create", "derived", "--set", "answer_top_k=4")  # from the live release, not from strict
     assert derived["differs_from_live"] == {"answer_top_k": [6, 4]}
     listed = js("list")

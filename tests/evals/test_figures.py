@@ -27,6 +27,13 @@ def test_plot_is_written_from_eval_json(tmp_path):
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and out.stat().st_size > 5_000
 
 
+def test_plot_reads_the_baselines_json_that_make_eval_writes(tmp_path):
+    run = tmp_path / "techqa.json"
+    run.write_text(json.dumps({"dataset": "techqa", "runs": {"bm25": {"dataset": "techqa", "mode": "bm25"},
+                                                             "hybrid": {"dataset": "techqa", "answers": _answers()}}}))
+    assert figures.answers_of(run) == ("techqa", _answers())
+
+
 def test_deflection_section_lists_every_figure_with_its_interval():
     html = "".join(deflection_section(_answers()))
     assert "safe_deflection" in html and "0.500 [0.300, 0.700]" in html and "not_in_text" in html
