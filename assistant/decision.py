@@ -110,7 +110,7 @@ def decide(confidence: float, threshold: float, blockers: Sequence[str], has_dra
     if not has_draft and not reasons:
         reasons.append("no passage in the help center answers this ticket")
     if confidence < threshold:
-        reasons.append(f"confidence {confidence:.2f} is below the answer threshold {threshold:.2f}")
+        reasons.append(f"confidence {confidence:.2f} is below the answer threshold {threshold:g}")
     if reasons:
         return Decision("escalate", [*reasons, *notes])
-    return Decision("answer", [f"confidence {confidence:.2f} meets the answer threshold {threshold:.2f}", *notes])
+    return Decision("answer", [f"confidence {confidence:.2f} meets the answer threshold {threshold:g}", *notes])
