@@ -3,7 +3,6 @@ users and the audit log. Every change names the signed-in admin as the actor."""
 
 from __future__ import annotations
 
-import re
 import secrets
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
@@ -11,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from deflectkit.core.config.providers import PROVIDERS
+from deflectkit.core.errors import InputError
 from feedback.models import AuditReport, DeliveryReport, User
 from ingest.models import IngestReport
 from ui.errors import UiError
@@ -25,7 +25,6 @@ STAGE_LABELS = {
     "vectors": "Writing vectors",
     "bm25": "Building keyword index",
 }
-_SAFE_NAME = re.compile(r"[^\w.\-]+")
 
 
 # --- ingest --------------------------------------------------------------------------------------
@@ -43,18 +42,14 @@ def folder_path(text: str) -> Path:
 
 
 def save_uploads(files: Iterable[tuple[str, bytes]], data_dir: Path, now: datetime | None = None) -> Path:
-    """Write uploaded files under data_dir/uploads/<UTC timestamp>/ with safe names; returns the folder."""
-    files = list(files)
-    if not files:
-        raise UiError("Choose one or more files to upload first.")
-    stamp = (now or datetime.now(UTC)).strftime("%Y%m%d-%H%M%S-%f")
-    folder = Path(data_dir) / "uploads" / stamp
-    folder.mkdir(parents=True, exist_ok=False)
-    for name, data in files:
-        # Only the base name, stripped of anything odd: an upload can never write outside its folder.
-        safe = _SAFE_NAME.sub("_", Path(name.replace("\\", "/")).name).lstrip(".") or "upload"
-        (folder / safe).write_bytes(data)
-    return folder
+    """Write uploaded files under data_dir/uploads/<UTC timestamp>/ with safe names (ingest.uploads, which the
+    API's uploads use too); returns the folder."""
+    from ingest.uploads import save_uploads as save
+
+    try:
+        return save(files, data_dir, now)
+    except InputError as e:
+        raise UiError(str(e)) from e
 
 
 def ingest(res: Resources, paths: list[Path], user: User, progress: Progress | None = None) -> IngestReport:
