@@ -21,6 +21,24 @@ state = st.session_state.setdefault("desk", {})
 opened_at = st.session_state.setdefault("dk_opened_at", datetime.now(UTC))
 patterns = releases.desk_patterns(res, user.name)  # the desk A/B variant of this agent (today's desk by default)
 
+
+
+def passage_card(title: str, heading_path: list[str], passage_html: str, link: str | None, *, warning: str = "",
+                 otherwise: str = "") -> None:
+    """A help-center passage as the desk shows it: title, section path, the passage (tables as tables), a
+    warning if any, and 'Open article' when the article has an allowed link (else the `otherwise` caption)."""
+    st.markdown(f"**{render.md(title)}**")
+    if heading_path:
+        st.caption(render.md(" › ".join(heading_path)))
+    st.html(f'<div class="dk-quote">{passage_html}</div>')
+    if warning:
+        st.warning(warning)
+    if link:
+        st.link_button("Open article", link, icon=":material/open_in_new:")
+    elif otherwise:
+        st.caption(render.md(otherwise))
+
+
 runtime.header(
     "Agent desk",
     "Paste the customer's ticket. You get a draft built only from your help center, with its sources.",
@@ -50,12 +68,7 @@ with left:
         check = res.link_check()
         for hit in state.get("hits", []):
             with st.container(border=True):
-                st.markdown(f"**{render.md(hit.title)}**")
-                if hit.heading_path:
-                    st.caption(render.md(" › ".join(hit.heading_path)))
-                st.html(f'<div class="dk-quote">{render.passage_html(hit.text)}</div>')
-                if link := check(hit.url):
-                    st.link_button("Open article", link, icon=":material/open_in_new:")
+                passage_card(hit.title, hit.heading_path, render.passage_html(hit.text), check(hit.url))
         if searched and not state.get("hits"):
             st.caption("Nothing found.")
 
@@ -165,29 +178,15 @@ with right:
             st.caption("Related passages")
             for c in sources:
                 with st.container(border=True):
-                    st.markdown(f"**{render.md(c.title)}**")
-                    if c.heading_path:
-                        st.caption(render.md(" › ".join(c.heading_path)))
-                    st.html(f'<div class="dk-quote">{render.citation_passage(c)}</div>')
-                    if link := check(c.url):
-                        st.link_button("Open article", link, icon=":material/open_in_new:")
+                    passage_card(c.title, c.heading_path, render.citation_passage(c), check(c.url))
         elif patterns["citation_display"] != "inline_chips":  # the A/B variant without this row keeps the chips
             st.caption("Sources: click a number in the draft, or one below, to read the exact passage")
             with st.container(horizontal=True, gap="small"):
                 for c in sources:
                     with st.popover(desk.source_label(c), icon=":material/menu_book:", type="secondary"):
-                        st.markdown(f"**{render.md(c.title)}**")
-                        if c.heading_path:
-                            st.caption(render.md(" › ".join(c.heading_path)))
-                        st.html(f'<div class="dk-quote">{render.citation_passage(c)}</div>')
-                        if c.flagged:
-                            st.warning(
-                                "This passage contained instruction-like text; it was screened before use."
-                            )
-                        if link := check(c.url):
-                            st.link_button("Open article", link, icon=":material/open_in_new:")
-                        else:
-                            st.caption(render.md(c.doc_id))
+                        passage_card(c.title, c.heading_path, render.citation_passage(c), check(c.url),
+                                     warning="This passage contained instruction-like text; it was screened "
+                                     "before use." if c.flagged else "", otherwise=c.doc_id)
 
     with st.container(horizontal=patterns["action_layout"] != "stacked", vertical_alignment="center", gap="small",
                       key="dk-actions"):
