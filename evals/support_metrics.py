@@ -17,12 +17,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from scipy.stats import norm
 
 from assistant.models import Answer
 from evals import answers
 from evals.answers import Pair
 from evals.datasets import Query
+from feedback import intervals
 
 __all__ = ["answered_precision", "answered_share", "bootstrap_mean", "first_cited_relevant",
            "out_of_scope_answered", "risk_coverage", "rouge_l", "safe_deflection", "support_metrics",
@@ -43,18 +43,10 @@ def _answered(a: Answer) -> bool:
 
 
 def wilson(k: int, n: int, level: float = LEVEL) -> dict:
-    """k of n as {value, ci_low, ci_high, k, n}: the share with its Wilson score interval."""
-    if n <= 0:
-        return {"value": None, "ci_low": None, "ci_high": None, "k": int(k), "n": 0}
-    if not 0 <= k <= n:
-        raise ValueError(f"need 0 <= k <= n, got k={k}, n={n}")
-    z = float(norm.ppf(1 - (1 - level) / 2))
-    p = k / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z / (1 + z * z / n) * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    # Clamp float noise so the interval always holds the estimate (k=0 or k=n give low 0 / high 1).
-    return {"value": p, "ci_low": float(max(0.0, min(p, centre - half))),
-            "ci_high": float(min(1.0, max(p, centre + half))), "k": int(k), "n": int(n)}
+    """k of n as {value, ci_low, ci_high, k, n}: the share with its Wilson score interval
+    (feedback.intervals.wilson, the one implementation the canary and the desk A/B use too)."""
+    value, low, high = intervals.wilson(k, n, level)
+    return {"value": value, "ci_low": low, "ci_high": high, "k": int(k), "n": int(n) if n > 0 else 0}
 
 
 def bootstrap_mean(values: Sequence[float], level: float = LEVEL, samples: int = SAMPLES,
