@@ -1,13 +1,5 @@
 """Evaluator tabs for the SLOs, the content gaps and the owner inbox: small renderers over the same
-functions the `deflect report` commands call. Wire them into pages/evaluator.py as tabs:
-
-    slo_tab, gaps_tab, owners_tab = st.tabs(["SLOs", "Content gaps", "Owner inbox"])
-    with slo_tab:
-        reports.render_slos(res)
-    with gaps_tab:
-        reports.render_gaps(res, since, until)
-    with owners_tab:
-        reports.render_owners(res, since, until)
+functions the `deflect report` commands call (pages/evaluator.py shows them as tabs).
 """
 
 from __future__ import annotations
