@@ -201,7 +201,12 @@ def _tld_extract():
 def host_of(link: str) -> str:
     """The lower-cased host of a URL or bare domain, without "www."."""
     link = link.strip().rstrip(".,;:!?")
-    host = urlsplit(link if "://" in link else f"//{link}").hostname or ""
+    try:
+        host = urlsplit(link if "://" in link else f"//{link}").hostname or ""
+    except ValueError:  # "http://[fe80::1%25en0" or a bracket in pasted text: read the authority by hand
+        authority = re.split(r"[/?#]", link.split("://", 1)[-1], maxsplit=1)[0].rsplit("@", 1)[-1]
+        host = authority.strip("[]")
+        host = host.rsplit(":", 1)[0] if host.count(":") == 1 else host  # a port, not an IPv6 address
     return host.lower().removeprefix("www.")
 
 

@@ -62,3 +62,13 @@ def test_sites_are_registrable_domains_and_links_elsewhere_are_foreign():
 def test_a_file_name_after_go_to_is_not_a_domain():
     assert foreign_links("Go to report.pdf and check out settings.yaml.", frozenset({"acme.example"})) == []
     assert [f.excerpt for f in foreign_links("Go to pay-verify.com now.", frozenset())] == ["pay-verify.com"]
+
+
+@pytest.mark.parametrize("link, host", [("http://[fe80::1", "fe80::1"), ("https://[bad.example:8080/path", "bad.example"),
+                                        ("www.ok.example/a[b", "ok.example")])
+def test_a_malformed_link_is_read_not_raised(link, host):
+    # Real technotes hold such links; urlsplit raises "Invalid IPv6 URL" on them and stopped a whole ingest.
+    from ingest.screening import host_of
+
+    assert host_of(link) == host
+    assert [f.excerpt for f in foreign_links(f"See {link} for more.", frozenset({"acme.example"}))] == [host]
