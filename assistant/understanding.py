@@ -305,6 +305,10 @@ _TERMINAL = (".", "!", "?", ":", ";", "…")
 _ABBREV = _set("e.g i.e etc vs approx no nr fig p pp dr mr mrs ms st inc ltd min max z.b bzw ca usw sr sra dra p.ej mme mlle cf")
 
 
+def _opens_ask(text: str) -> bool:
+    return bool(_CLAUSE_OPENER.match(text) or _REQUEST.match(text))
+
+
 def _sentences(text: str) -> list[str]:
     """Split at . ! ? … followed by space; after '.' only when a capital, digit or ¿ follows."""
     out: list[str] = []
@@ -312,7 +316,9 @@ def _sentences(text: str) -> list[str]:
     for m in re.finditer(r"[.!?…]+[\"')\]»]*\s+", text):
         nxt = text[m.end(): m.end() + 1]
         mark = text[m.start()]
-        if mark == "." and not (nxt.isupper() or nxt.isdigit() or nxt in "¿¡\"'(«"):
+        # Lower case after '.' goes on, unless a question or request opens there ("two things. how do i ...").
+        if mark == "." and not (nxt.isupper() or nxt.isdigit() or nxt in "¿¡\"'(«"
+                                or _opens_ask(text[m.end(): m.end() + 40])):
             continue
         if mark == ".":
             before = text[start: m.start()].split()
@@ -418,8 +424,12 @@ def _light(text: str) -> bool:
     return sum(1 for w in _words(text) if w not in _LIGHT and not w.isdigit()) <= 1
 
 
+# "And how do I ...", "Also, can you ...": a joining word in front of an ask.
+_JOINER = re.compile(r"^(?:and|also|plus|but|or|so|und|auch|y|también|et|aussi)\b[,\s]*", _I)
+
+
 def _kind(sentence: str) -> AskKind | None:
-    s = sentence.strip()
+    s = _JOINER.sub("", sentence.strip())
     if s.endswith(("?", "？")) or s.startswith("¿"):
         return "question"
     # A request can open after a topic word or a clause: "Separately, I'd like ...", "..., can you resend it".
@@ -786,10 +796,17 @@ def ask_queries(parts: TicketParts, max_subject_words: int = 12) -> list[str]:
     the ask does not already repeat ("Re:"/"Fwd:" prefixes dropped)."""
     subject = _strip_reply_prefix(parts.subject)
     words = _words(subject)
+    # A subject that joins the asks' topics ("2fa + adding a team member") gives each ask its own piece.
+    pieces = [p for p in _SUBJECT_JOIN.split(subject) if p.strip()] if len(parts.asks) > 1 else []
     out: list[str] = []
     for ask in parts.asks:
         text = ask.text
         ask_words = set(_words(text))
-        useful = subject and len(words) <= max_subject_words and not set(words) <= ask_words
-        out.append(f"{subject}: {text}" if useful and text != subject else text)
+        mine = [p.strip() for p in pieces if (set(_words(p)) - _LIGHT) & ask_words] if len(pieces) > 1 else []
+        title = " ".join(mine) if mine else subject
+        useful = title and len(words) <= max_subject_words and not set(_words(title)) <= ask_words
+        out.append(f"{title}: {text}" if useful and text != subject else text)
     return out or ([subject] if subject else [])
+
+
+_SUBJECT_JOIN = re.compile(r"\s*(?:[+&/;,]|\band\b|\bund\b|\by\b|\bet\b)\s*", re.IGNORECASE)
