@@ -20,6 +20,7 @@ from assistant.asks import AskPlan, ask_plan, merge_hits
 from assistant.confidence import (
     MARGIN_DEPTH,
     Calibration,
+    ask_doc_margin,
     entity_match,
     features,
     label_for,
@@ -157,7 +158,9 @@ class Assistant:
             feats = features(asked, hits, blocks, sentences, drafted.best_sim, vocab, _fused_scale(s),
                              ask_coverage=min(coverage) if coverage else 0.0,
                              entity_match=entity_match(parts.entities, blocks, sentences),
-                             ranking=merge_hits(ranked), asks=asked_as_written)
+                             margin_of_docs=ask_doc_margin(ranked, blocks, sentences, drafted.parts,
+                                                           s.support_lexical_threshold),
+                             asks=asked_as_written)
             conf = round(self.calibration.predict(feats, s.calibration_profile), 4) if sentences else 0.0
         keep = [e.text for e in parts.entities]
         drop = parts.customer_name.split() if parts.customer_name else []
