@@ -349,3 +349,16 @@ def test_no_title_without_a_blank_line_after_it_or_when_it_is_a_greeting_or_a_se
         assert understand("", body).subject == "", body
     # A subject given apart wins: the body's first line stays part of the message.
     assert understand("Export", "Export fails\n\nHow do I fix it?").subject == "Export"
+
+
+def test_casual_lower_case_asks_after_a_full_stop_and_a_leading_and_are_asks_of_their_own():
+    parts = understand("2fa + adding a team member", "hi,\n\ntwo quick things. how do i turn on 2FA for my login? "
+                       "and how do I invite a team member - our bookkeeper needs access.\n\nthanks\nDana")
+    assert [a.text for a in parts.asks] == ["two quick things. how do i turn on 2FA for my login?",
+                                            "and how do I invite a team member - our bookkeeper needs access."]
+    # Each ask reads the piece of the subject about its own topic, not the other ask's (the first one
+    # already says "2FA", so its piece adds nothing).
+    assert ask_queries(parts) == ["two quick things. how do i turn on 2FA for my login?",
+                                  "adding a team member: and how do I invite a team member - our bookkeeper needs access."]
+    # A lower-case word after a full stop that opens no ask still continues the sentence.
+    assert len(understand("", "I use v. 2 of the app. it crashes on start.").asks) == 1
