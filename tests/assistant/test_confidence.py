@@ -26,7 +26,7 @@ def test_fit_on_synthetic_data_is_well_calibrated_on_held_out():
     cal = fit_calibration(synthetic_rows(3000), seed=1, test_share=0.3)
     held = cal.metrics["held_out"]
     assert held["n"] == 900
-    assert held["ece"] < 0.04
+    assert held["ece"] < 0.05  # the project target
     w = dict(zip(cal.features, cal.coef, strict=True))
     assert w["top_dense"] > 0.5 and w["coverage"] > 0.3
     assert cal.version.startswith("cal-")
