@@ -37,6 +37,7 @@ FEATURES = [
     "entity_match",  # share of the ticket's error codes, versions, ids and products the cited passages name
     "doc_margin",  # fused score of the cited article's best hit minus the best hit of any other article
     "title_sim",  # the least-matched ask: cosine of the ask to the title and section heading of the passage it cites
+    "language_match",  # 1 when the help center has content in the ticket's language (or either is unknown), else 0
 ]
 # The direction each feature may push confidence. The fit is held to these signs so that a
 # correlation peculiar to one training set (say, more unknown words in easier benchmark questions)
@@ -129,7 +130,8 @@ def features(question: str, hits: list[Hit], blocks: list[SourceBlock], sentence
              best_sentence_sim: float, vocab: Vocabulary | None, fused_scale: float = 1.0,
              ask_coverage: float | None = None, entity_match: float = 1.0,
              ranking: list[Hit] | None = None, asks: list[str] | None = None,
-             margin_of_docs: float | None = None, title_sim: float = 0.0) -> dict[str, float]:
+             margin_of_docs: float | None = None, title_sim: float = 0.0,
+             language_match: float = 1.0) -> dict[str, float]:
     """The feature vector of one answer, as a name -> value dict (ordered as FEATURES). `ranking`: the
     deeper hit list `doc_margin` reads (default `hits`), or `margin_of_docs` its value (`ask_doc_margin`); `asks`: the ticket's asks as written, each
     checked for words the help center never uses (default the whole `question`): an ask about
@@ -158,6 +160,7 @@ def features(question: str, hits: list[Hit], blocks: list[SourceBlock], sentence
         "doc_margin": (doc_margin(ranking or hits, blocks, sentences) if margin_of_docs is None
                        else margin_of_docs) * fused_scale,
         "title_sim": title_sim,
+        "language_match": language_match,
     }
     return {k: float(feats[k]) for k in FEATURES}
 

@@ -152,6 +152,7 @@ class Assistant:
         timings.setdefault("generate", 0.0)
         with _timed(timings, "verify"):
             sentences = self._verify(drafted, blocks, guardrails)
+        hc_langs = list(self.languages.get(version))
         with _timed(timings, "confidence"):
             vocab = self.vocabulary.get(version)
             # What the draft must cover: each ask's focus (the problem, not the steps already tried).
@@ -163,6 +164,7 @@ class Assistant:
                                                            s.support_lexical_threshold),
                              title_sim=title_similarity([a.focus for a in asks], blocks, sentences,
                                                         drafted.parts if len(asks) > 1 else None, self.embedder),
+                             language_match=float(language_note(parts.language, hc_langs) is None),
                              asks=asked_as_written)
             conf = round(self.calibration.predict(feats, s.calibration_profile), 4) if sentences else 0.0
         keep = [e.text for e in parts.entities]
@@ -174,7 +176,6 @@ class Assistant:
             blockers.append(not_covered([topic(a.text, keep, drop, known=known) for a in asks], len(asks)))
         elif uncovered and sentences and len(asks) > 1:  # one ask: the calibrated confidence decides
             blockers.append(not_covered(uncovered, len(asks)))
-        hc_langs = list(self.languages.get(version))
         note = language_note(parts.language, hc_langs)
         decision = decide(conf, s.answer_threshold, blockers, bool(sentences), [*(notes or []), *([note] if note else [])])
         shell = reply_language(sentences, parts.language, hc_langs)
