@@ -15,7 +15,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from assistant.asks import merge_hits
-from assistant.context import SourceBlock, block_heading
+from assistant.context import SourceBlock
 from assistant.errors import CalibrationError
 from assistant.grounding import lexical_support, supported_share
 from assistant.models import Sentence
@@ -36,7 +36,6 @@ FEATURES = [
     "ask_coverage",  # the least-covered ask: cosine of its closest drafted unit (one ask: best_sentence_sim)
     "entity_match",  # share of the ticket's error codes, versions, ids and products the cited passages name
     "doc_margin",  # fused score of the cited article's best hit minus the best hit of any other article
-    "title_sim",  # the least-matched ask: cosine of the ask to the title and section heading of the passage it cites
     "language_match",  # 1 when the help center has content in the ticket's language (or either is unknown), else 0
 ]
 # The direction each feature may push confidence. The fit is held to these signs so that a
@@ -97,24 +96,6 @@ def _agreeing_docs(first: str, blocks: list[SourceBlock], sentences: list[Senten
             if all(max(lexical_support(t, p) for p in ps) >= at for t in texts)}
 
 
-def title_similarity(asks: list[str], blocks: list[SourceBlock], sentences: list[Sentence],
-                     parts: list[int] | None, embedder) -> float:
-    """For each ask, the cosine between the ask and "title — section" of the first passage its part of
-    the draft cites; the weakest ask counts (0 when an ask cites nothing). An article titled like the
-    question ("Password reset email not arriving") is how a person spots the answer in a help center."""
-    by_n = {b.n: b for b in blocks}
-    per_ask: list[str | None] = []
-    for i in range(len(asks)):
-        mine = [s for s, p in zip(sentences, parts, strict=True) if p == i] if parts and len(parts) == len(sentences) \
-            else sentences
-        first = next((by_n[n] for s in mine for n in s.citations if n in by_n), None)
-        per_ask.append(block_heading(first) if first is not None else None)
-    if not asks or any(h is None for h in per_ask):
-        return 0.0
-    vecs = embedder.embed([*asks, *per_ask])
-    return float(min(vecs[i] @ vecs[len(asks) + i] for i in range(len(asks))))
-
-
 def ask_doc_margin(rankings: list[list[Hit]], blocks: list[SourceBlock], sentences: list[Sentence],
                    parts: list[int] | None = None, agree_at: float | None = None) -> float:
     """`doc_margin` of a ticket with one or more asks: each ask's own ranking against the article its own
@@ -130,8 +111,7 @@ def features(question: str, hits: list[Hit], blocks: list[SourceBlock], sentence
              best_sentence_sim: float, vocab: Vocabulary | None, fused_scale: float = 1.0,
              ask_coverage: float | None = None, entity_match: float = 1.0,
              ranking: list[Hit] | None = None, asks: list[str] | None = None,
-             margin_of_docs: float | None = None, title_sim: float = 0.0,
-             language_match: float = 1.0) -> dict[str, float]:
+             margin_of_docs: float | None = None, language_match: float = 1.0) -> dict[str, float]:
     """The feature vector of one answer, as a name -> value dict (ordered as FEATURES). `ranking`: the
     deeper hit list `doc_margin` reads (default `hits`), or `margin_of_docs` its value (`ask_doc_margin`); `asks`: the ticket's asks as written, each
     checked for words the help center never uses (default the whole `question`): an ask about
@@ -159,7 +139,6 @@ def features(question: str, hits: list[Hit], blocks: list[SourceBlock], sentence
         "entity_match": entity_match,
         "doc_margin": (doc_margin(ranking or hits, blocks, sentences) if margin_of_docs is None
                        else margin_of_docs) * fused_scale,
-        "title_sim": title_sim,
         "language_match": language_match,
     }
     return {k: float(feats[k]) for k in FEATURES}

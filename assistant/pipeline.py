@@ -25,7 +25,6 @@ from assistant.confidence import (
     features,
     label_for,
     load_calibration,
-    title_similarity,
 )
 from assistant.context import SourceBlock, assemble
 from assistant.decision import decide, language_note, not_covered, topic
@@ -162,8 +161,6 @@ class Assistant:
                              entity_match=entity_match(parts.entities, blocks, sentences),
                              margin_of_docs=ask_doc_margin(ranked, blocks, sentences, drafted.parts,
                                                            s.support_lexical_threshold),
-                             title_sim=title_similarity([a.focus for a in asks], blocks, sentences,
-                                                        drafted.parts if len(asks) > 1 else None, self.embedder),
                              language_match=float(language_note(parts.language, hc_langs) is None),
                              asks=asked_as_written)
             conf = round(self.calibration.predict(feats, s.calibration_profile), 4) if sentences else 0.0
