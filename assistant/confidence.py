@@ -37,11 +37,12 @@ FEATURES = [
     "entity_match",  # share of the ticket's error codes, versions, ids and products the cited passages name
     "doc_margin",  # fused score of the cited article's best hit minus the best hit of any other article
     "language_match",  # 1 when the help center has content in the ticket's language (or either is unknown), else 0
+    "several_articles",  # 1 when the draft cites more than one article (asks answered from different articles)
 ]
 # The direction each feature may push confidence. The fit is held to these signs so that a
 # correlation peculiar to one training set (say, more unknown words in easier benchmark questions)
 # cannot teach the model that a ticket about something the help center never mentions is a safe bet.
-SIGNS = {f: (-1 if f == "unknown_terms" else 1) for f in FEATURES}
+SIGNS = {f: (-1 if f in ("unknown_terms", "several_articles") else 1) for f in FEATURES}
 MARGIN_DEPTH = 20  # hits per ask searched for `doc_margin`: deep enough to hold the runner-up article
 
 
@@ -140,6 +141,7 @@ def features(question: str, hits: list[Hit], blocks: list[SourceBlock], sentence
         "doc_margin": (doc_margin(ranking or hits, blocks, sentences) if margin_of_docs is None
                        else margin_of_docs) * fused_scale,
         "language_match": language_match,
+        "several_articles": float(len({b.doc_id for b in blocks if b.n in cited}) > 1),
     }
     return {k: float(feats[k]) for k in FEATURES}
 
