@@ -43,6 +43,7 @@ FEATURES = [
 # correlation peculiar to one training set (say, more unknown words in easier benchmark questions)
 # cannot teach the model that a ticket about something the help center never mentions is a safe bet.
 SIGNS = {f: (-1 if f in ("unknown_terms", "several_articles") else 1) for f in FEATURES}
+AGREE_SHARE = 0.8  # of the drafted sentences another article must support to count as saying the same
 MARGIN_DEPTH = 20  # hits per ask searched for `doc_margin`: deep enough to hold the runner-up article
 
 
@@ -69,9 +70,9 @@ def doc_margin(hits: list[Hit], blocks: list[SourceBlock], sentences: list[Sente
     mostly compare two chunks of one article; a clear winner among articles is what tells a ticket
     the help center answers from one it only resembles.
 
-    `agree_at`: an article whose passage supports every drafted sentence at this lexical share says
-    the same thing (a guide and an article on one procedure): it corroborates the answer rather than
-    competes with it, so the margin is taken over the articles that do not."""
+    `agree_at`: an article whose passages support AGREE_SHARE of the drafted sentences at this lexical
+    share says the same thing (a guide and an article on one procedure): it corroborates the answer
+    rather than competes with it, so the margin is taken over the articles that do not."""
     if not hits:
         return 0.0
     by_n = {b.n: b.doc_id for b in blocks}
@@ -84,8 +85,10 @@ def doc_margin(hits: list[Hit], blocks: list[SourceBlock], sentences: list[Sente
     return best.get(first, 0.0) - (max(others) if others else 0.0)
 
 
-def _agreeing_docs(first: str, blocks: list[SourceBlock], sentences: list[Sentence], at: float) -> set[str]:
-    """Articles other than `first` whose passages (together) support each drafted sentence lexically at `at`."""
+def _agreeing_docs(first: str, blocks: list[SourceBlock], sentences: list[Sentence], at: float,
+                   share: float = AGREE_SHARE) -> set[str]:
+    """Articles other than `first` whose passages (together) support at least `share` of the drafted
+    sentences lexically at `at` (a reworded sentence or two must not make a duplicate a rival)."""
     texts = [s.text for s in sentences if s.text.strip()]
     if not texts:
         return set()
@@ -94,7 +97,7 @@ def _agreeing_docs(first: str, blocks: list[SourceBlock], sentences: list[Senten
         if b.doc_id != first:
             passages.setdefault(b.doc_id, []).append(b.text)
     return {d for d, ps in passages.items()
-            if all(max(lexical_support(t, p) for p in ps) >= at for t in texts)}
+            if sum(max(lexical_support(t, p) for p in ps) >= at for t in texts) >= share * len(texts)}
 
 
 def ask_doc_margin(rankings: list[list[Hit]], blocks: list[SourceBlock], sentences: list[Sentence],
