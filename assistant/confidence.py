@@ -136,8 +136,8 @@ def features(question: str, hits: list[Hit], blocks: list[SourceBlock], sentence
         "supported_share": supported_share(sentences),
         "n_supporting": float(len({n for s in sentences if s.supported for n in s.citations})),
         "coverage": vocab.coverage(question, answer_text) if sentences else 0.0,
-        "unknown_terms": max((_unknown_share(a, vocab) for a in asks or [] if tokenize(a)),
-                             default=_unknown_share(question, vocab)),
+        "unknown_terms": max((unknown_share(a, vocab) for a in asks or [] if tokenize(a)),
+                             default=unknown_share(question, vocab)),
         "best_sentence_sim": best_sentence_sim,
         "ask_coverage": best_sentence_sim if ask_coverage is None else ask_coverage,
         "entity_match": entity_match,
@@ -149,7 +149,7 @@ def features(question: str, hits: list[Hit], blocks: list[SourceBlock], sentence
     return {k: float(feats[k]) for k in FEATURES}
 
 
-def _unknown_share(text: str, vocab: Vocabulary) -> float:
+def unknown_share(text: str, vocab: Vocabulary) -> float:
     """Share of the text's terms that the help center never uses (typos forgiven); 1.0 for no terms."""
     terms = set(tokenize(text))
     return len(set(vocab.unknown(text)) & terms) / len(terms) if terms else 1.0

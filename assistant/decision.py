@@ -93,6 +93,11 @@ def not_covered(uncovered: Sequence[str], n_asks: int) -> str:
     return f"{n_asks} asks, {len(uncovered)} not covered: {'; '.join(uncovered)}"
 
 
+def least_covered(weakest: str, n_asks: int) -> str:
+    """'2 asks; the least covered: “…”': which ask held the confidence down, for a multi-ask escalation."""
+    return f"{n_asks} asks; the least covered: {weakest}"
+
+
 def language_note(ticket_lang: str | None, hc_langs: Sequence[str]) -> str | None:
     """'ticket is in Spanish; the help center is English' when the help center lacks the ticket's language."""
     if not ticket_lang or not hc_langs or ticket_lang in hc_langs:

@@ -25,9 +25,10 @@ from assistant.confidence import (
     features,
     label_for,
     load_calibration,
+    unknown_share,
 )
 from assistant.context import SourceBlock, assemble
-from assistant.decision import decide, language_note, not_covered, topic
+from assistant.decision import decide, language_note, least_covered, not_covered, topic
 from assistant.drafting import Drafted, draft_reply
 from assistant.errors import EmptyTicket
 from assistant.expand import SectionExpander
@@ -174,7 +175,15 @@ class Assistant:
         elif uncovered and sentences and len(asks) > 1:  # one ask: the calibrated confidence decides
             blockers.append(not_covered(uncovered, len(asks)))
         note = language_note(parts.language, hc_langs)
-        decision = decide(conf, s.answer_threshold, blockers, bool(sentences), [*(notes or []), *([note] if note else [])])
+        notes = [*(notes or []), *([note] if note else [])]
+        if len(asked_as_written) > 1 and sentences and not blockers and conf < s.answer_threshold:
+            # Below the threshold with every ask drafted: say which ask is weakest (least covered by its
+            # draft, most words the help center never uses), so the agent knows where to look.
+            cover = coverage if len(asks) == len(asked_as_written) else [0.0] * len(asked_as_written)
+            weak = min(range(len(cover)), key=lambda i: cover[i] - (
+                unknown_share(asked_as_written[i], vocab) if vocab is not None else 0.0))
+            notes.insert(0, least_covered(topic(asked_as_written[weak], keep, drop, known=known), len(cover)))
+        decision = decide(conf, s.answer_threshold, blockers, bool(sentences), notes)
         shell = reply_language(sentences, parts.language, hc_langs)
         answer = self._answer(rid, question, sentences, blocks, conf, decision, drafted, timings, guardrails, version,
                               shell, parts.customer_name)
