@@ -14,10 +14,9 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, Field
 
-from assistant.asks import merge_hits
 from assistant.context import SourceBlock
 from assistant.errors import CalibrationError
-from assistant.grounding import lexical_support, supported_share
+from assistant.grounding import supported_share
 from assistant.models import Sentence
 from assistant.vocabulary import Vocabulary
 from retrieval.models import Hit
@@ -36,14 +35,11 @@ FEATURES = [
     "ask_coverage",  # the least-covered ask: cosine of its closest drafted unit (one ask: best_sentence_sim)
     "entity_match",  # share of the ticket's error codes, versions, ids and products the cited passages name
     "doc_margin",  # fused score of the cited article's best hit minus the best hit of any other article
-    "language_match",  # 1 when the help center has content in the ticket's language (or either is unknown), else 0
-    "several_articles",  # 1 when the draft cites more than one article (asks answered from different articles)
 ]
 # The direction each feature may push confidence. The fit is held to these signs so that a
 # correlation peculiar to one training set (say, more unknown words in easier benchmark questions)
 # cannot teach the model that a ticket about something the help center never mentions is a safe bet.
-SIGNS = {f: (-1 if f in ("unknown_terms", "several_articles") else 1) for f in FEATURES}
-AGREE_SHARE = 0.8  # of the drafted sentences another article must support to count as saying the same
+SIGNS = {f: (-1 if f == "unknown_terms" else 1) for f in FEATURES}
 MARGIN_DEPTH = 20  # hits per ask searched for `doc_margin`: deep enough to hold the runner-up article
 
 
@@ -63,61 +59,28 @@ def entity_match(entities, blocks: list[SourceBlock], sentences: list[Sentence])
     return sum(1 for e in names if e in text) / len(names)
 
 
-def doc_margin(hits: list[Hit], blocks: list[SourceBlock], sentences: list[Sentence],
-               agree_at: float | None = None) -> float:
+def doc_margin(hits: list[Hit], blocks: list[SourceBlock], sentences: list[Sentence]) -> float:
     """How far the article the draft cites first stands above every other article in the ranking
     (best fused score of each; the top hit's article when nothing is cited). Chunk-level margins
     mostly compare two chunks of one article; a clear winner among articles is what tells a ticket
-    the help center answers from one it only resembles.
-
-    `agree_at`: an article whose passages support AGREE_SHARE of the drafted sentences at this lexical
-    share says the same thing (a guide and an article on one procedure): it corroborates the answer
-    rather than competes with it, so the margin is taken over the articles that do not."""
+    the help center answers from one it only resembles."""
     if not hits:
         return 0.0
     by_n = {b.n: b.doc_id for b in blocks}
     first = next((by_n[n] for s in sentences for n in s.citations if n in by_n), hits[0].doc_id)
-    agreeing = _agreeing_docs(first, blocks, sentences, agree_at) if agree_at is not None else set()
     best: dict[str, float] = {}
     for h in hits:
         best[h.doc_id] = max(best.get(h.doc_id, 0.0), h.scores.fused)
-    others = [v for d, v in best.items() if d != first and d not in agreeing]
+    others = [v for d, v in best.items() if d != first]
     return best.get(first, 0.0) - (max(others) if others else 0.0)
-
-
-def _agreeing_docs(first: str, blocks: list[SourceBlock], sentences: list[Sentence], at: float,
-                   share: float = AGREE_SHARE) -> set[str]:
-    """Articles other than `first` whose passages (together) support at least `share` of the drafted
-    sentences lexically at `at` (a reworded sentence or two must not make a duplicate a rival)."""
-    texts = [s.text for s in sentences if s.text.strip()]
-    if not texts:
-        return set()
-    passages: dict[str, list[str]] = {}
-    for b in blocks:
-        if b.doc_id != first:
-            passages.setdefault(b.doc_id, []).append(b.text)
-    return {d for d, ps in passages.items()
-            if sum(max(lexical_support(t, p) for p in ps) >= at for t in texts) >= share * len(texts)}
-
-
-def ask_doc_margin(rankings: list[list[Hit]], blocks: list[SourceBlock], sentences: list[Sentence],
-                   parts: list[int] | None = None, agree_at: float | None = None) -> float:
-    """`doc_margin` of a ticket with one or more asks: each ask's own ranking against the article its own
-    part of the draft cites, and the weakest ask counts. (Merging two asks' rankings would set each ask's
-    top article against the other's, so every two-topic ticket would look like a look-alike match.)"""
-    if len(rankings) <= 1 or parts is None or len(parts) != len(sentences):
-        return doc_margin(merge_hits(rankings), blocks, sentences, agree_at)
-    return min(doc_margin(r, blocks, [s for s, p in zip(sentences, parts, strict=True) if p == i], agree_at)
-               for i, r in enumerate(rankings))
 
 
 def features(question: str, hits: list[Hit], blocks: list[SourceBlock], sentences: list[Sentence],
              best_sentence_sim: float, vocab: Vocabulary | None, fused_scale: float = 1.0,
              ask_coverage: float | None = None, entity_match: float = 1.0,
-             ranking: list[Hit] | None = None, asks: list[str] | None = None,
-             margin_of_docs: float | None = None, language_match: float = 1.0) -> dict[str, float]:
+             ranking: list[Hit] | None = None, asks: list[str] | None = None) -> dict[str, float]:
     """The feature vector of one answer, as a name -> value dict (ordered as FEATURES). `ranking`: the
-    deeper hit list `doc_margin` reads (default `hits`), or `margin_of_docs` its value (`ask_doc_margin`); `asks`: the ticket's asks as written, each
+    deeper hit list `doc_margin` reads (default `hits`); `asks`: the ticket's asks as written, each
     checked for words the help center never uses (default the whole `question`): an ask about
     something the help center never mentions is a dropped ask, however well the others match."""
     top = hits[0] if hits else None
@@ -141,10 +104,7 @@ def features(question: str, hits: list[Hit], blocks: list[SourceBlock], sentence
         "best_sentence_sim": best_sentence_sim,
         "ask_coverage": best_sentence_sim if ask_coverage is None else ask_coverage,
         "entity_match": entity_match,
-        "doc_margin": (doc_margin(ranking or hits, blocks, sentences) if margin_of_docs is None
-                       else margin_of_docs) * fused_scale,
-        "language_match": language_match,
-        "several_articles": float(len({b.doc_id for b in blocks if b.n in cited}) > 1),
+        "doc_margin": doc_margin(ranking or hits, blocks, sentences) * fused_scale,
     }
     return {k: float(feats[k]) for k in FEATURES}
 

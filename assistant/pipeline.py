@@ -20,7 +20,6 @@ from assistant.asks import AskPlan, ask_plan, merge_hits
 from assistant.confidence import (
     MARGIN_DEPTH,
     Calibration,
-    ask_doc_margin,
     entity_match,
     features,
     label_for,
@@ -152,7 +151,6 @@ class Assistant:
         timings.setdefault("generate", 0.0)
         with _timed(timings, "verify"):
             sentences = self._verify(drafted, blocks, guardrails)
-        hc_langs = list(self.languages.get(version))
         with _timed(timings, "confidence"):
             vocab = self.vocabulary.get(version)
             # What the draft must cover: each ask's focus (the problem, not the steps already tried).
@@ -160,10 +158,7 @@ class Assistant:
             feats = features(asked, hits, blocks, sentences, drafted.best_sim, vocab, _fused_scale(s),
                              ask_coverage=min(coverage) if coverage else 0.0,
                              entity_match=entity_match(parts.entities, blocks, sentences),
-                             margin_of_docs=ask_doc_margin(ranked, blocks, sentences, drafted.parts,
-                                                           s.support_lexical_threshold),
-                             language_match=float(language_note(parts.language, hc_langs) is None),
-                             asks=asked_as_written)
+                             ranking=merge_hits(ranked), asks=asked_as_written)
             conf = round(self.calibration.predict(feats, s.calibration_profile), 4) if sentences else 0.0
         keep = [e.text for e in parts.entities]
         drop = parts.customer_name.split() if parts.customer_name else []
@@ -174,6 +169,7 @@ class Assistant:
             blockers.append(not_covered([topic(a.text, keep, drop, known=known) for a in asks], len(asks)))
         elif uncovered and sentences and len(asks) > 1:  # one ask: the calibrated confidence decides
             blockers.append(not_covered(uncovered, len(asks)))
+        hc_langs = list(self.languages.get(version))
         note = language_note(parts.language, hc_langs)
         notes = [*(notes or []), *([note] if note else [])]
         if len(asked_as_written) > 1 and sentences and not blockers and conf < s.answer_threshold:

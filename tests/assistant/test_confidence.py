@@ -26,7 +26,7 @@ def test_fit_on_synthetic_data_is_well_calibrated_on_held_out():
     cal = fit_calibration(synthetic_rows(3000), seed=1, test_share=0.3)
     held = cal.metrics["held_out"]
     assert held["n"] == 900
-    assert held["ece"] < 0.05  # the project target
+    assert held["ece"] < 0.04
     w = dict(zip(cal.features, cal.coef, strict=True))
     assert w["top_dense"] > 0.5 and w["coverage"] > 0.3
     assert cal.version.startswith("cal-")
@@ -137,30 +137,3 @@ def test_unknown_terms_is_the_worst_ask_not_the_ticket_average():
     assert per_ask > whole > 0.0  # the hedging ask is mostly words this help center never uses
     assert features("refund a payment", hits, [], [], 0.5, vocab, asks=["refund a payment"])["unknown_terms"] == 0.0
 
-
-def test_doc_margin_of_two_asks_is_the_weakest_asks_own_margin():
-    from assistant.confidence import ask_doc_margin
-    from assistant.context import SourceBlock
-
-    ask1 = [_hit("twofa.md", 1.0, 1), _hit("other.md", 0.5, 2)]
-    ask2 = [_hit("team.md", 1.0, 1), _hit("twofa.md", 0.7, 2)]
-    blocks = [SourceBlock(n=1, hit=ask1[0], text="t"), SourceBlock(n=2, hit=ask2[0], text="t")]
-    draft = [Sentence(text="s", citations=[1], supported=True), Sentence(text="u", citations=[2], supported=True)]
-    assert ask_doc_margin([ask1, ask2], blocks, draft, parts=[0, 1]) == pytest.approx(0.3)  # min(0.5, 0.3)
-    # Merged into one ranking, each ask's top article would stand against the other's: no margin at all.
-    assert ask_doc_margin([ask1, ask2], blocks, draft, parts=None) == pytest.approx(0.0)
-
-
-def test_an_article_saying_the_same_as_the_draft_corroborates_rather_than_competes():
-    from assistant.confidence import doc_margin
-    from assistant.context import SourceBlock
-
-    hits = [_hit("article.md", 1.0, 1), _hit("guide.html", 0.95, 2), _hit("billing.md", 0.4, 3)]
-    same = "Check your spam or junk folder for the reset email."
-    blocks = [SourceBlock(n=1, hit=hits[0], text=same), SourceBlock(n=2, hit=hits[1], text="Look in " + same),
-              SourceBlock(n=3, hit=hits[2], text="Invoices are emailed on the first of the month.")]
-    draft = [Sentence(text="Check your spam or junk folder for the reset email.", citations=[1], supported=True)]
-    assert doc_margin(hits, blocks, draft) == pytest.approx(0.05)  # plain margin: a near tie
-    assert doc_margin(hits, blocks, draft, agree_at=0.6) == pytest.approx(0.6)  # over the article that differs
-    blocks[1] = SourceBlock(n=2, hit=hits[1], text="Reset links expire after an hour.")
-    assert doc_margin(hits, blocks, draft, agree_at=0.6) == pytest.approx(0.05)  # it says something else
