@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from assistant.understanding import TicketParts, ask_queries
+from assistant.understanding import Entity, TicketParts, ask_queries
 from retrieval.models import Hit
+from retrieval.tokenize import tokenize
 
 CONTEXT_WORDS = 6  # an ask shorter than this is read with the ask before it
 
@@ -72,3 +73,14 @@ def merge_hits(per_ask: list[list[Hit]]) -> list[Hit]:
                 seen.add(hits[rank].chunk_id)
                 out.append(hits[rank].model_copy(update={"rank": len(out) + 1}))
     return out
+
+
+def without_record_ids(query: str, entities: list[Entity], knows) -> str:
+    """The retrieval query without the customer's record identifiers ("INV-5512", "#48213") that the help
+    center has never used: they name one customer's invoice or order, not a topic, and their letters
+    ("inv") would only pull in pages of example records. Error codes, versions and identifiers the
+    help center does use (a CVE it has a bulletin for) stay. `knows(term)`: whether the help center uses it."""
+    for e in entities:
+        if e.kind == "identifier" and any(any(c.isdigit() for c in t) and not knows(t) for t in tokenize(e.text)):
+            query = re.sub(rf"(?<![\w-]){re.escape(e.text)}(?![\w-])", " ", query)
+    return re.sub(r"[ \t]+", " ", query).strip()

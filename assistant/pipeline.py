@@ -16,7 +16,7 @@ from contextvars import ContextVar
 from typing import NamedTuple
 
 from assistant import guards
-from assistant.asks import AskPlan, ask_plan, merge_hits
+from assistant.asks import AskPlan, ask_plan, merge_hits, without_record_ids
 from assistant.confidence import (
     MARGIN_DEPTH,
     Calibration,
@@ -126,12 +126,20 @@ class Assistant:
         with _timed(timings, "retrieve"):
             # Deeper than the passages drafted from: the doc-level margin needs the runner-up article.
             depth = max(s.answer_top_k, MARGIN_DEPTH)
+            known_now = self.vocabulary.get(_safe_version(self.searcher))
+
+            def searchable(plans: list[AskPlan]) -> list[AskPlan]:
+                if known_now is None:
+                    return plans
+                return [a._replace(query=without_record_ids(a.query, parts.entities, known_now.knows)) for a in plans]
+
+            asks = searchable(asks)
             ranked = [self.searcher.search(a.query, k=depth, filters=filters) for a in asks]
             per_ask = [r[: s.answer_top_k] for r in ranked]
             if len(asks) > 1 and len({h[0].doc_id for h in per_ask if h}) <= 1:
                 # Several questions about one thing (a forum post asks "why?" and "how do I fix it?"):
                 # the article that answers one answers all, so draft once from the whole ticket.
-                asks = ask_plan(parts, 1)
+                asks = searchable(ask_plan(parts, 1))
                 ranked = [self.searcher.search(asks[0].query, k=depth, filters=filters)]
                 per_ask = [ranked[0][: s.answer_top_k]]
         hits = merge_hits(per_ask)
