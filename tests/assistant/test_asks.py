@@ -44,3 +44,18 @@ def test_batch_lines_parse_or_become_numbered_errors():
     assert "expected a JSON object" in items[1].error
     assert items[2].ticket.subject == "S" and items[2].ticket.body == "T"
     assert "string" in items[3].error
+
+
+def test_record_ids_the_help_center_never_uses_leave_the_retrieval_query():
+    from assistant.asks import without_record_ids
+    from assistant.understanding import understand
+    from assistant.vocabulary import Vocabulary
+
+    vocab = Vocabulary.from_texts(["Refund a duplicate payment.", "Security bulletin for CVE-2014-0160 (Heartbleed).",
+                                   "Error SQL0805N means the package was not found."])
+    parts = understand("", "I was charged twice for invoice INV-5512 and order #48213; is CVE-2014-0160 fixed? "
+                           "We also get SQL0805N.")
+    query = without_record_ids(parts.core, parts.entities, vocab.knows)
+    assert "INV-5512" not in query and "48213" not in query  # one customer's records, not topics
+    assert "CVE-2014-0160" in query and "SQL0805N" in query  # ids the help center uses, and error codes, stay
+    assert query.startswith("I was charged twice for invoice and order")
