@@ -82,5 +82,5 @@ def without_record_ids(query: str, entities: list[Entity], knows) -> str:
     help center does use (a CVE it has a bulletin for) stay. `knows(term)`: whether the help center uses it."""
     for e in entities:
         if e.kind == "identifier" and any(any(c.isdigit() for c in t) and not knows(t) for t in tokenize(e.text)):
-            query = re.sub(rf"(?<![\w-]){re.escape(e.text)}(?![\w-])", " ", query)
-    return re.sub(r"[ \t]+", " ", query).strip()
+            query = re.sub(rf"[ \t]*(?<![\w-]){re.escape(e.text)}(?![\w-])", "", query)
+    return query
