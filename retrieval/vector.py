@@ -35,12 +35,14 @@ def collection_name(version: int) -> str:
 
 
 class VectorStore:
-    def __init__(self, mode: str = "local", root: Path | None = None, host: str = "127.0.0.1", port: int = 8000):
+    def __init__(self, mode: str = "local", root: Path | None = None, host: str = "127.0.0.1", port: int = 8000,
+                 ef_search: int = 500):
         if mode not in ("local", "http"):
             raise ValueError(f"chroma mode must be 'local' or 'http', got {mode!r}. Set DEFLECT_CHROMA_MODE.")
         if mode == "local" and root is None:
             raise ValueError("local Chroma mode needs a folder (DEFLECT_DATA_DIR).")
         self.mode, self.root, self.host, self.port = mode, root, host, port
+        self.ef_search = ef_search
         self._clients: dict[int, Any] = {}
         # Published versions never change, and count() costs more than the HNSW query at 100k
         # chunks (10 ms of ~28), so it is read once per version and forgotten on add/create/drop.
@@ -52,7 +54,8 @@ class VectorStore:
 
     @classmethod
     def from_settings(cls, settings) -> VectorStore:
-        return cls(settings.chroma_mode, settings.chroma_path, settings.chroma_host, settings.chroma_port)
+        return cls(settings.chroma_mode, settings.chroma_path, settings.chroma_host, settings.chroma_port,
+                   settings.vector_ef_search)
 
     def _client(self, version: int):
         with self._lock:
@@ -82,7 +85,8 @@ class VectorStore:
         """A fresh, empty collection for a version (a leftover from a crashed build is dropped first)."""
         self.drop(version)
         return self._client(version).create_collection(
-            collection_name(version), configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
+            collection_name(version), configuration={"hnsw": {"space": "cosine", "ef_search": self.ef_search}},
+            embedding_function=None,
         )
 
     def collection(self, version: int):

@@ -31,3 +31,19 @@ def test_recreated_version_forgets_its_old_size(tmp_path):
     assert store.query(2, _vectors(1, 9)[0], k=10) == []
     store.add(2, ["x"], _vectors(1, 3), [{"d": 0}])
     assert [c for c, _ in store.query(2, _vectors(1, 9)[0], k=10)] == ["x"]
+
+
+@pytest.mark.parametrize("ef_search, exact", [(500, True), (50, False)])
+def test_the_dense_candidates_are_the_exact_top_k_at_the_default_search_breadth(tmp_path, ef_search, exact):
+    # The 50th candidate sets the floor of min-max fusion: an approximate tail that changed from one
+    # process to the next moved fused scores (and confidence) between two runs of the same ticket.
+    rng = np.random.default_rng(5)
+    vecs = rng.normal(size=(3000, 32)).astype(np.float32)
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    store = VectorStore("local", tmp_path, ef_search=ef_search)
+    store.create(1)
+    store.add(1, [f"c{i}" for i in range(len(vecs))], vecs, [{"i": i} for i in range(len(vecs))])
+    queries = _vectors(20, 11) @ rng.normal(size=(8, 32)).astype(np.float32)
+    queries /= np.linalg.norm(queries, axis=1, keepdims=True)
+    same = [{c for c, _ in store.query(1, q, k=50)} == {f"c{i}" for i in np.argsort(-(vecs @ q))[:50]} for q in queries]
+    assert all(same) is exact, sum(same)

@@ -70,6 +70,9 @@ class Settings(AssistantSettings, ProviderSettings, FeedbackSettings, EvalSettin
     chroma_mode: Literal["local", "http"] = Field("local", description="local = PersistentClient in data_dir; http = a Chroma server.")
     chroma_host: str = Field("127.0.0.1", description="Chroma server host (chroma_mode=http).")
     chroma_port: int = Field(8000, description="Chroma server port (chroma_mode=http).")
+    vector_ef_search: int = Field(
+        500, ge=1, description="HNSW search breadth of new index versions: at Chroma's 100, the tail of the 50 dense "
+        "candidates changed from one process to the next, and with it the fused scores; 500 makes them repeatable.")
 
     # --- retrieval
     bm25_backend: Literal["bm25s", "rank-bm25"] = Field("bm25s", description="Lexical backend: bm25s (fast, default) or rank-bm25.")
