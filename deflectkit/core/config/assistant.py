@@ -57,7 +57,7 @@ class AssistantSettings(BaseModel):
     # --- confidence and decision
     answer_threshold: float = Field(
         0.875, ge=0.0, le=1.0, description="Calibrated confidence below which the ticket is escalated instead of answered (0.875: "
-        "TechQA answers 4% of its unanswerable tickets out of fold, at precision 0.99; pick another point on the "
+        "TechQA answers 5% of its unanswerable tickets out of fold, at precision 0.99; pick another point on the "
         "README's risk-coverage curve).")
     confidence_high: float = Field(0.9, description="Confidence at or above which the label is 'high'.")
     calibration_file: Path | None = Field(
