@@ -9,6 +9,7 @@ ask before it as context.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import NamedTuple
 
 from assistant.understanding import Entity, TicketParts, ask_queries
@@ -75,7 +76,7 @@ def merge_hits(per_ask: list[list[Hit]]) -> list[Hit]:
     return out
 
 
-def without_record_ids(query: str, entities: list[Entity], knows) -> str:
+def without_record_ids(query: str, entities: list[Entity], knows: Callable[[str], bool]) -> str:
     """The retrieval query without the customer's record identifiers ("INV-5512", "#48213") that the help
     center has never used: they name one customer's invoice or order, not a topic, and their letters
     ("inv") would only pull in pages of example records. Error codes, versions and identifiers the

@@ -82,9 +82,3 @@ def assemble(hits: list[Hit], texts: dict[str, str], budget: int, max_blocks: in
         blocks.append(SourceBlock(n=len(blocks) + 1, hit=h, text=text))
         used += cost
     return blocks
-
-
-def block_heading(b: SourceBlock) -> str:
-    """The passage's article title and its own section heading: "Reset your password — Didn't get the email?"."""
-    section = next((h for h in reversed(b.hit.heading_path) if h and h != b.hit.title), None)
-    return f"{b.hit.title} — {section}" if section else b.hit.title

@@ -15,7 +15,7 @@ import re
 from collections import Counter
 from typing import NamedTuple
 
-from assistant.context import SourceBlock, block_heading
+from assistant.context import SourceBlock
 from assistant.sentences import Unit, units
 from retrieval.tokenize import tokenize
 
@@ -75,7 +75,7 @@ def score_units(question: str, blocks: list[SourceBlock], embedder, params: Extr
         return []
     # Each unit is embedded with its article title and section heading, so "Check your spam folder."
     # knows it is about a reset email that never arrived.
-    vecs = embedder.embed([question] + [f"{block_heading(b)}: {u.text}" for b, u in cands])
+    vecs = embedder.embed([question] + [f"{_context(b)}: {u.text}" for b, u in cands])
     qv, uv = vecs[0], vecs[1:]
     q_terms = set(tokenize(question))
     unit_terms = [tokenize(u.text) for _, u in cands]
@@ -104,6 +104,11 @@ def _section(b: SourceBlock) -> str | None:
     """The block's own section heading: the last heading that is not the article title."""
     path = [h for h in b.hit.heading_path if h and h != b.hit.title]
     return path[-1] if path else None
+
+
+def _context(b: SourceBlock) -> str:
+    section = _section(b)
+    return f"{b.hit.title} — {section}" if section else b.hit.title
 
 
 _TROUBLE = re.compile(r"\?$|\b(?:no|not|never|n't|didn't|doesn't|can't|won't|fails?|failed|problems?|"

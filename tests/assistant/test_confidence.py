@@ -136,4 +136,3 @@ def test_unknown_terms_is_the_worst_ask_not_the_ticket_average():
     per_ask = features(" ".join(asked), hits, [], [], 0.5, vocab, asks=asked)["unknown_terms"]
     assert per_ask > whole > 0.0  # the hedging ask is mostly words this help center never uses
     assert features("refund a payment", hits, [], [], 0.5, vocab, asks=["refund a payment"])["unknown_terms"] == 0.0
-

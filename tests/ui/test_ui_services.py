@@ -84,7 +84,7 @@ def test_first_chroma_queries_from_many_threads_do_not_break_the_client_cache(tm
     subprocess.run([sys.executable, "-c", WRITE_COLLECTIONS, *map(str, roots)], check=True, timeout=120)
 
     class S:  # the settings VectorStore.from_settings reads
-        chroma_mode, chroma_host, chroma_port = "local", "127.0.0.1", 8000
+        chroma_mode, chroma_host, chroma_port, vector_ef_search = "local", "127.0.0.1", 8000, 500
 
     for root in roots:
         S.chroma_path = root
