@@ -73,6 +73,20 @@ def percentiles(samples_ms: list[float]) -> tuple[float, float]:
     return round(qs[49], 2), round(qs[94], 2)
 
 
+CHROMA_EF_SEARCH = 100  # Chroma's default HNSW search breadth
+
+
+def _search_ms(svc, queries: list[str], mode: str) -> tuple[float, float]:
+    for q in queries[:10]:  # warm caches (BM25 load, HNSW pages)
+        svc.searcher.search(q, k=10, mode=mode)
+    samples = []
+    for q in queries:
+        t = time.perf_counter()
+        svc.searcher.search(q, k=10, mode=mode)
+        samples.append((time.perf_counter() - t) * 1000)
+    return percentiles(samples)
+
+
 def bench_search(sizes: list[int], settings_factory, embedder, n_queries: int = 200) -> list[dict]:
     rows = []
     for n in sizes:
@@ -81,15 +95,18 @@ def bench_search(sizes: list[int], settings_factory, embedder, n_queries: int = 
             svc, texts, build_s = build_scale_index(n, settings_factory(data_dir=work / "data"), embedder)
             queries = _queries(texts, n_queries)
             for mode in ("bm25", "dense", "hybrid"):
-                for q in queries[:10]:  # warm caches (BM25 load, HNSW pages)
-                    svc.searcher.search(q, k=10, mode=mode)
-                samples = []
-                for q in queries:
-                    t = time.perf_counter()
-                    svc.searcher.search(q, k=10, mode=mode)
-                    samples.append((time.perf_counter() - t) * 1000)
-                p50, p95 = percentiles(samples)
+                p50, p95 = _search_ms(svc, queries, mode)
                 rows.append({"chunks": n, "mode": mode, "p50_ms": p50, "p95_ms": p95, "build_s": round(build_s, 1)})
+            # The same chunks and queries at Chroma's default search breadth: the cost of repeatable candidates.
+            # A second index: a loaded HNSW index keeps the breadth it was opened with, whatever `modify` says.
+            ef = svc.settings.vector_ef_search
+            if ef != CHROMA_EF_SEARCH:
+                base, _, _ = build_scale_index(
+                    n, settings_factory(data_dir=work / "data-ef", vector_ef_search=CHROMA_EF_SEARCH), embedder)
+                for mode in ("dense", "hybrid"):
+                    p50, p95 = _search_ms(base, queries, mode)
+                    rows.append({"chunks": n, "mode": f"{mode} (ef_search {CHROMA_EF_SEARCH}, not {ef})",
+                                 "p50_ms": p50, "p95_ms": p95, "build_s": None})
             samples = []
             for q in queries:
                 t = time.perf_counter()
