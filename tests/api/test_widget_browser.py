@@ -6,7 +6,6 @@ from __future__ import annotations
 import functools
 import http.server
 import threading
-from pathlib import Path
 
 import pytest
 
@@ -14,9 +13,6 @@ from tests.api.conftest import free_port, serve
 from tests.conftest import TINY_KB, write_kb
 
 pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.slow]
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
 
 PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>Help</title>
 <link rel="stylesheet" href="{api}/static/deflect-widget.css"></head>
@@ -25,11 +21,7 @@ PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>Help</title>
 </body></html>"""
 
 
-def test_widget_asks_shows_sources_and_records_resolution(tmp_path, embedder):
-    if not CHROMIUM.exists():
-        pytest.skip("/usr/bin/chromium is missing: install Debian's chromium (make browser-deps)")
-    from playwright.sync_api import sync_playwright
-
+def test_widget_asks_shows_sources_and_records_resolution(tmp_path, embedder, browser):
     from api.app import create_app
     from deflectkit.app import Services
     from deflectkit.core.config import Settings
@@ -49,28 +41,26 @@ def test_widget_asks_shows_sources_and_records_resolution(tmp_path, embedder):
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", site_port), handler)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-            try:
-                page = browser.new_page()
-                requests: list[str] = []
-                page.on("request", lambda r: requests.append(r.url))
-                page.goto(f"{site_origin}/index.html")
-                page.fill("#dk-question", "How do I refund a payment to a customer?")
-                page.click(".dk-ask")
-                page.wait_for_selector(".dk-answer", timeout=60_000)
-                answer = page.inner_text(".dk-answer")
-                sources = page.inner_text(".dk-sources")
-                page.click(".dk-yes")
-                page.wait_for_selector(".dk-thanks", timeout=30_000)
-                # a question the help center does not cover gets the hand-off message
-                page.fill("#dk-question", "<img src=x onerror=alert(1)> Please cancel my gym membership")
-                page.click(".dk-ask")
-                page.wait_for_selector(".dk-handoff, .dk-answer", timeout=60_000)
-                handoff = page.locator(".dk-handoff").count()
-                injected = page.locator(".dk-widget img").count()
-            finally:
-                browser.close()
+        page = browser.new_page()
+        try:
+            requests: list[str] = []
+            page.on("request", lambda r: requests.append(r.url))
+            page.goto(f"{site_origin}/index.html")
+            page.fill("#dk-question", "How do I refund a payment to a customer?")
+            page.click(".dk-ask")
+            page.wait_for_selector(".dk-answer", timeout=60_000)
+            answer = page.inner_text(".dk-answer")
+            sources = page.inner_text(".dk-sources")
+            page.click(".dk-yes")
+            page.wait_for_selector(".dk-thanks", timeout=30_000)
+            # a question the help center does not cover gets the hand-off message
+            page.fill("#dk-question", "<img src=x onerror=alert(1)> Please cancel my gym membership")
+            page.click(".dk-ask")
+            page.wait_for_selector(".dk-handoff, .dk-answer", timeout=60_000)
+            handoff = page.locator(".dk-handoff").count()
+            injected = page.locator(".dk-widget img").count()
+        finally:
+            page.close()
     finally:
         httpd.shutdown()
         server.should_exit = True

@@ -1,7 +1,6 @@
 """The ROI readout opens in a real browser with every plot decoded and nothing fetched (Debian chromium)."""
 
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -12,14 +11,8 @@ from tests.feedback.conftest import BASELINE_CSV, Clock, seed_pilot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = Path("/usr/bin/chromium")
 
-
-def test_roi_readout_renders_offline_in_chromium(tmp_path):
-    if not CHROMIUM.exists():
-        pytest.skip("/usr/bin/chromium is missing: install Debian's chromium (make browser-deps)")
-    from playwright.sync_api import sync_playwright
-
+def test_roi_readout_renders_offline_in_chromium(tmp_path, browser):
     store = FeedbackStore(tmp_path / "feedback.db", clock=Clock())
     seed_pilot(store, store._clock)
     (tmp_path / "baseline.csv").write_text(BASELINE_CSV, encoding="utf-8")
@@ -27,19 +20,17 @@ def test_roi_readout_renders_offline_in_chromium(tmp_path):
                                  baseline_csv=tmp_path / "baseline.csv")
     store.close()
     path = write_roi(readout, tmp_path / "roi.html")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
-        try:
-            page = browser.new_page()
-            requests: list[str] = []
-            page.on("request", lambda r: requests.append(r.url))
-            page.goto(path.as_uri())
-            images = page.eval_on_selector_all(
-                "img", "els => els.map(e => [e.alt, e.complete, e.naturalWidth, e.naturalHeight])")
-            verdicts = page.eval_on_selector_all("td b", "els => els.map(e => e.textContent)")
-            heading = page.inner_text("h1")
-        finally:
-            browser.close()
+    page = browser.new_page()
+    try:
+        requests: list[str] = []
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(path.as_uri())
+        images = page.eval_on_selector_all(
+            "img", "els => els.map(e => [e.alt, e.complete, e.naturalWidth, e.naturalHeight])")
+        verdicts = page.eval_on_selector_all("td b", "els => els.map(e => e.textContent)")
+        heading = page.inner_text("h1")
+    finally:
+        page.close()
     assert {alt for alt, *_ in images} == {"shares before and after", "handle time distribution",
                                            "pilot week by week", "thumbs-down reasons and overrides"}
     assert all(done and w > 200 and h > 100 for _, done, w, h in images), images  # decoded, not broken icons

@@ -22,20 +22,11 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
+from tests.conftest import CHROMIUM
 from tests.ui.conftest import REPO
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-]
 WARM_UP_TICKET = "How do I reset my password?"
 TICKET = (
     "Refund still not on the card",
@@ -130,20 +121,6 @@ def draft(page, body: str, timeout: int = 60_000) -> str:
 
 def idle(page) -> None:
     expect(page.locator('[data-testid="stApp"]')).to_have_attribute("data-test-script-state", "notRunning")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip("/usr/bin/chromium is missing: install Debian's chromium (make browser-deps)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 def new_page(browser, **context):
