@@ -300,7 +300,8 @@ class Services:
         kwargs = {"progress": progress} if progress else {}
         with self.ingest_lock():
             report = run_ingest(list(paths), self.settings, self.catalog, self.store, self.embedder,
-                                redactor=self.redactor, **kwargs)
+                                redactor=self.redactor, pinned=self.feedback.releases.pinned_index_versions(),
+                                **kwargs)
         from ingest.models import printable
 
         self.audit("ingest", actor, ",".join(printable(str(p)) for p in paths), {

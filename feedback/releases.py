@@ -209,6 +209,13 @@ class ReleaseStore:
         live, shadow, canary, stages, stage = row
         return Routing(live, shadow, canary, json.loads(stages)[stage] if canary else 0)
 
+    def pinned_index_versions(self) -> frozenset[int]:
+        """Index versions searched by the live, shadow or running canary release: pruning keeps them."""
+        route = self.route()
+        names = [n for n in (route.live, route.shadow, route.canary) if n]
+        pinned = (self.get(n) for n in names)
+        return frozenset(r.index_version for r in pinned if r is not None and r.index_version is not None)
+
     def activate(self, name: str, actor: str, reason: str = "manual") -> str | None:
         """Make `name` the live release from the next request on; returns the previous one."""
 

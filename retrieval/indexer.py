@@ -61,7 +61,8 @@ def embed_missing(chunks: list[Chunk], embedder: Embedder, catalog: Catalog, bat
 
 
 def publish(staged: Staged, settings, catalog: Catalog, store: VectorStore, embedder: Embedder,
-            progress: Progress = _no_progress) -> IngestReport:
+            progress: Progress = _no_progress, pinned: frozenset[int] = frozenset()) -> IngestReport:
+    """Embed, index and activate the staged version, then prune old ones (never one in `pinned`)."""
     report = staged.report
     version = staged.version
     assert version is not None
@@ -85,7 +86,7 @@ def publish(staged: Staged, settings, catalog: Catalog, store: VectorStore, embe
     n_docs = len(catalog.documents(version))
     catalog.finish_version(version, n_docs=n_docs, n_chunks=len(chunks))
     catalog.set_active(version)
-    prune(settings, catalog, store)
+    prune(settings, catalog, store, pinned)
     report.index_version = version
     report.new_version = True
     report.seconds = round(time.perf_counter() - staged.started, 3)
@@ -94,13 +95,14 @@ def publish(staged: Staged, settings, catalog: Catalog, store: VectorStore, embe
 
 
 def run_ingest(paths: list[Path], settings, catalog: Catalog, store: VectorStore, embedder: Embedder,
-               progress: Progress = _no_progress, redactor=None) -> IngestReport:
-    """Stage and publish in one call: what `deflect ingest` and the admin page run."""
+               progress: Progress = _no_progress, redactor=None, pinned: frozenset[int] = frozenset()) -> IngestReport:
+    """Stage and publish in one call: what `deflect ingest` and the admin page run. `pinned`: index
+    versions a release searches, kept whatever `keep_versions` says."""
     staged = stage(paths, settings, catalog, embedder.model_id, redactor=redactor, progress=progress)
     if staged.version is None:
         return staged.report
     try:
-        return publish(staged, settings, catalog, store, embedder, progress)
+        return publish(staged, settings, catalog, store, embedder, progress, pinned)
     except BaseException:
         # The active version is still served; mark this one failed so the next run starts clean.
         catalog.mark_version(staged.version, "failed")
@@ -132,11 +134,13 @@ def rollback(settings, catalog: Catalog) -> int:
     return target
 
 
-def prune(settings, catalog: Catalog, store: VectorStore) -> list[int]:
-    """Keep the active version and the newest `keep_versions` ready ones; drop the rest's files and rows."""
+def prune(settings, catalog: Catalog, store: VectorStore, pinned: frozenset[int] = frozenset()) -> list[int]:
+    """Keep the active version, the newest `keep_versions` ready ones and those in `pinned` (searched by a
+    live, shadow or canary release: dropping one would break every ticket that release answers); drop
+    the rest's files and rows."""
     active = catalog.active_version()
     ready = [v["version"] for v in catalog.versions() if v["status"] == "ready"]
-    keep = set(ready[-settings.keep_versions :]) | ({active} if active is not None else set())
+    keep = set(ready[-settings.keep_versions :]) | ({active} if active is not None else set()) | set(pinned)
     dropped = []
     for v in catalog.versions():
         n = v["version"]

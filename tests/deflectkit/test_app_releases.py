@@ -86,6 +86,18 @@ def test_a_pinned_index_version_is_kept_after_an_ingest_and_a_failing_release_co
     assert svc.feedback.releases.errors(["gone", "v1"], since) == {"gone": 1}
 
 
+def test_pruning_keeps_the_index_version_a_live_release_searches(make_services, tiny_kb):
+    svc = make_services(keep_versions=1)
+    assert svc.ingest([tiny_kb]).index_version == 1
+    add_release(svc, "v1", "1.0.0", index_version=1)
+    svc.feedback.releases.activate("v1", "root")
+    for i in range(2):  # two newer versions: keep_versions=1 alone would drop v1 and v2
+        (tiny_kb / "billing" / "refunds.md").write_text(f"# Refund a payment\n\nRefunds take {i + 2} business days.\n")
+        svc.ingest([tiny_kb])
+    status = {v["version"]: v["status"] for v in svc.catalog.versions()}
+    assert status == {1: "ready", 2: "deleted", 3: "ready"}
+    assert svc.answer(TICKETS[1]).index_version == 1  # the live release still answers
+
 class HangingLLM(BaseHTTPRequestHandler):
     """An OpenAI-compatible endpoint that stops answering until `release` is set, then fails."""
 
