@@ -3,6 +3,8 @@
 A row is the help-desk ticket <-> deflectkit request mapping, the idempotency key of the ticket update it
 answers, and the note's delivery state (drafting -> posting -> posted, or queued in the outbox until
 `deflect helpdesk replay`). The note text is kept only until it is posted: the help desk has it then.
+A row a crashed process left 'drafting' or 'posting' for `stale_after_s` is taken up again, so a crash
+never silences a ticket for good.
 
     store = HelpDeskStore.from_settings(settings)
     row_id = store.claim(event)          # None: this event or ticket update already has a note
@@ -12,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -49,16 +51,18 @@ def utc_now() -> datetime:
 
 class HelpDeskStore:
     def __init__(self, path: Path | str, *, busy_timeout_s: float = 10.0,
-                 clock: Callable[[], datetime] = utc_now):
+                 clock: Callable[[], datetime] = utc_now, stale_after_s: float = 600.0):
         self.path = Path(path)
         self._clock = clock
+        self._stale_after = timedelta(seconds=stale_after_s)
         self._conns = Connections(self.path, busy_timeout_s)
         self._conns.enable_wal()
         run_migrations(self._conns.db, MIGRATIONS, write=self._conns.write)
 
     @classmethod
     def from_settings(cls, settings: Any, **kwargs: Any) -> HelpDeskStore:
-        return cls(settings.helpdesk_db_path, busy_timeout_s=settings.feedback_busy_timeout_s, **kwargs)
+        return cls(settings.helpdesk_db_path, busy_timeout_s=settings.feedback_busy_timeout_s,
+                   stale_after_s=settings.helpdesk_stale_after_s, **kwargs)
 
     def close(self) -> None:
         self._conns.close()
@@ -66,18 +70,32 @@ class HelpDeskStore:
     def _now(self) -> str:
         return self._clock().isoformat()
 
+    def _stale_before(self) -> str:
+        """Rows not touched since this time were left by a process that is gone."""
+        return (self._clock() - self._stale_after).isoformat()
+
     # --- the life of one note ------------------------------------------------------------------
     def claim(self, event: HelpDeskEvent) -> int | None:
         """Take the event for drafting: the new row's id, or None when the event or its ticket update was
-        claimed before (a redelivery, or a second event about the same update). Atomic across processes."""
-        now = self._now()
+        claimed before (a redelivery, or a second event about the same update). Atomic across processes.
+        A claim left 'drafting' by a process that died (untouched for `stale_after_s`) is taken over."""
+        now, stale = self._now(), self._stale_before()
 
         def write(db) -> int | None:
             cur = db.execute(
                 "INSERT OR IGNORE INTO notes (helpdesk, event_id, ticket_id, stamp, status, created_at, updated_at) "
                 "VALUES (?, ?, ?, ?, 'drafting', ?, ?)",
                 [event.helpdesk, event.event_id, event.ticket_id, event.stamp, now, now])
-            return cur.lastrowid if cur.rowcount == 1 else None
+            if cur.rowcount == 1:
+                return cur.lastrowid
+            row = db.execute(
+                "SELECT id FROM notes WHERE helpdesk = ? AND (event_id = ? OR (ticket_id = ? AND stamp = ?)) "
+                "AND status = 'drafting' AND updated_at < ? ORDER BY id LIMIT 1",
+                [event.helpdesk, event.event_id, event.ticket_id, event.stamp, stale]).fetchone()
+            if row is None:
+                return None
+            db.execute("UPDATE notes SET updated_at = ? WHERE id = ?", [now, row[0]])
+            return row[0]
 
         return self._conns.write(write)
 
@@ -113,13 +131,14 @@ class HelpDeskStore:
 
     def take_queued(self, helpdesks: list[str], limit: int | None = None) -> list[tuple[NoteRecord, Note]]:
         """Queued notes of these help desks, oldest first, each switched to 'posting' in the same
-        transaction so that two replays running at once never post the same note twice."""
-        now = self._now()
+        transaction so that two replays running at once never post the same note twice. A note left
+        'posting' by a process that died (untouched for `stale_after_s`) is taken again."""
+        now, stale = self._now(), self._stale_before()
 
         def write(db) -> list[dict]:
-            rows = db.execute(f"SELECT {_COLUMNS}, note FROM notes WHERE status = 'queued' AND helpdesk IN "
-                              f"({','.join('?' * len(helpdesks))}) ORDER BY id LIMIT ?",
-                              [*helpdesks, limit or -1]).fetchall()
+            rows = db.execute(f"SELECT {_COLUMNS}, note FROM notes WHERE (status = 'queued' OR (status = 'posting' "
+                              f"AND updated_at < ?)) AND helpdesk IN ({','.join('?' * len(helpdesks))}) "
+                              "ORDER BY id LIMIT ?", [stale, *helpdesks, limit or -1]).fetchall()
             ids = [r[0] for r in rows]
             db.execute(f"UPDATE notes SET status = 'posting', updated_at = ? WHERE id IN ({','.join('?' * len(ids))})",
                        [now, *ids])

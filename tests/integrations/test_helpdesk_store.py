@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -80,6 +81,24 @@ def test_failed_delivery_is_queued_and_concurrent_replays_take_each_note_once(st
     assert {text for _, text in taken[0] + taken[1]} == {f"note {i}" for i in range(20)}
     assert store.list("queued") == [] and len(store.list("posting")) == 20
     assert store.take_queued(["freshdesk"]) == []
+
+
+def test_a_note_a_crashed_process_left_half_done_is_taken_up_again(tmp_path):
+    now = [datetime(2026, 1, 1, 12, 0, tzinfo=UTC)]
+    store = HelpDeskStore(tmp_path / "h.db", clock=lambda: now[0], stale_after_s=600)
+    drafting = store.claim(event())  # the process dies while drafting: no release, no note
+    posting = store.claim(event(event_id="ev-2", ticket_id="11"))
+    store.drafted(posting, "rid-2", "answer", Note(text="the draft", tags=[]))  # ... or dies while posting
+    now[0] += timedelta(seconds=300)
+    assert store.claim(event()) is None  # still fresh: another worker may be drafting it
+    assert store.take_queued(["zendesk"]) == []
+    now[0] += timedelta(seconds=301)
+    assert store.claim(event(event_id="ev-1b")) == drafting  # the help desk's redelivery takes it over
+    assert store.claim(event()) is None  # ... once
+    [(rec, note)] = store.take_queued(["zendesk"])
+    assert (rec.id, note.text) == (posting, "the draft")
+    assert store.take_queued(["zendesk"]) == []  # taken again just now: not stale
+    store.close()
 
 
 def test_reopening_the_file_applies_the_migration_once(tmp_path):

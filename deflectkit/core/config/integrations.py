@@ -22,6 +22,10 @@ class IntegrationSettings(DataDir):
     helpdesk_backoff_s: float = Field(0.5, ge=0, description="First wait between help-desk API attempts; doubles "
                                       "each retry.")
     helpdesk_timeout_s: float = Field(10.0, gt=0, description="Timeout of one help-desk API request, in seconds.")
+    helpdesk_stale_after_s: float = Field(
+        600.0, gt=0, description="A note a crashed process left half done this many seconds ago is taken up "
+        "again: 'drafting' by the help desk's redelivery of the event, 'posting' by `deflect helpdesk replay` "
+        "(a note may then be posted twice, never lost).")
     helpdesk_signature_tolerance_s: float = Field(
         300.0, gt=0, description="Webhooks whose signed timestamp is further than this from now, in seconds, are "
         "refused (replay protection).")
