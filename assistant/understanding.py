@@ -603,7 +603,8 @@ _ERROR_WORDS = re.compile(r"\b(?:error|code|exception|fault|fail\w*|crash\w*|mes
 _ENTITY_PATTERNS: list[tuple[EntityKind, re.Pattern[str]]] = [
     ("error_code", re.compile(r"\bHTTP[ /-]?[1-5]\d\d\b|\b0x[0-9A-Fa-f]{4,16}\b|(?<![\w.])[A-Z]{1,5}\d{3,6}[A-Z]?\b(?!\.\w)")),
     ("error_code", re.compile(r"\b(?:[a-z_]\w*\.){0,6}[A-Z]\w{0,60}(?:Exception|Error)\b")),
-    ("identifier", re.compile(r"(?<![\w#])#\d{3,12}\b|\b[A-Z]{2,6}-\d{2,12}\b|\b[A-Z]{2,6}-[A-Z]{0,3}\d[\dA-Z-]{2,15}\b")),
+    # The longer form first: "CVE-2017-1234" is one id, not "CVE-2017" and a stray number.
+    ("identifier", re.compile(r"(?<![\w#])#\d{3,12}\b|\b[A-Z]{2,6}-[A-Z]{0,3}\d[\dA-Z-]{2,15}\b|\b[A-Z]{2,6}-\d{2,12}\b")),
     ("identifier", re.compile(
         r"\b(?:order|invoice|ticket|case|ref(?:erence)?|account|booking|bestellung|rechnung|auftrag|kundennummer"
         r"|pedido|factura|cuenta|commande|facture|dossier)[ \t]*(?:no\.?|number|nr\.?|n[º°o]\.?|num(?:ber|éro)?\.?"

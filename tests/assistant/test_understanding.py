@@ -224,6 +224,11 @@ def test_error_codes_and_versions():
     assert [(e.kind, e.text, e.source) for e in subject_only.entities] == [("error_code", "ORA-00942", "subject")]
 
 
+def test_a_multi_part_id_is_one_entity():
+    parts = understand("", "Is the agent affected by CVE-2017-1234? Our ticket JIRA-12 says so.")
+    assert entity(parts, "identifier") == ["CVE-2017-1234", "JIRA-12"]
+
+
 def test_name_from_sign_off():
     cases = {
         "Thanks,\nAnne": "Anne",
