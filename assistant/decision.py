@@ -98,13 +98,21 @@ def least_covered(weakest: str, n_asks: int) -> str:
     return f"{n_asks} asks; the least covered: {weakest}"
 
 
-def language_note(ticket_lang: str | None, hc_langs: Sequence[str]) -> str | None:
-    """'ticket is in Spanish; the help center is English' when the help center lacks the ticket's language."""
-    if not ticket_lang or not hc_langs or ticket_lang in hc_langs:
+def language_note(ticket_lang: str | None, hc_langs: Sequence[str], draft_lang: str | None = None) -> str | None:
+    """Why the draft is not in the ticket's language, when it is not: 'ticket is in Spanish; the help
+    center is English: the draft is in English', or, when the help center has the language but not on
+    this, 'ticket is in German; no German passage answers it: the draft is in English'.
+    `draft_lang`: the drafted text's language (None: no draft yet, the help center's first)."""
+    if not ticket_lang or not hc_langs or ticket_lang == draft_lang:
         return None
+    if ticket_lang in hc_langs:
+        if draft_lang is None:
+            return None
+        return (f"ticket is in {language_name(ticket_lang)}; no {language_name(ticket_lang)} passage answers it: "
+                f"the draft is in {language_name(draft_lang)}")
     return (f"ticket is in {language_name(ticket_lang)}; the help center is "
             f"{' and '.join(language_name(c) for c in hc_langs[:2])}: the draft is in "
-            f"{language_name(hc_langs[0])}")
+            f"{language_name(draft_lang or hc_langs[0])}")
 
 
 def decide(confidence: float, threshold: float, blockers: Sequence[str], has_draft: bool,

@@ -52,6 +52,23 @@ class LanguageCache(VersionCache[dict[str, float]]):
         return super().get(version) or {}
 
 
+def passage_language(hit) -> str | None:
+    """A passage's language: its source's locale, else detected from its text (None when unsure)."""
+    code = (hit.locale or "").split("-")[0].split("_")[0].lower()
+    return code or detect_language(f"{hit.title}. {hit.text}")[0]
+
+
+def usable_passages(hits: list, ticket_lang: str | None, hc_langs: list[str]) -> list:
+    """The hits a reply may draw on. A ticket in a language the help center is not (mainly) written in
+    is answered from passages in its own language or the help center's: a Spanish ticket matched to
+    the one German article would otherwise get German text it did not ask for, shown as English.
+    Passages whose language cannot be told stay."""
+    if not ticket_lang or not hc_langs or ticket_lang in hc_langs:
+        return hits
+    allowed = {ticket_lang, *hc_langs}
+    return [h for h in hits if (passage_language(h) or ticket_lang) in allowed]
+
+
 def reply_language(sentences, ticket_lang: str | None, hc_langs: list[str]) -> str:
     """The language of the reply's shell: the body's own (the sources'), so greeting and body agree."""
     body = " ".join(x.text for x in sentences)

@@ -34,7 +34,7 @@ from assistant.expand import SectionExpander
 from assistant.extractive import Draft, extractive_draft, render_parts
 from assistant.grounding import SupportThresholds, Verifier, lexical_support, supported_share
 from assistant.intake import intake
-from assistant.language import LanguageCache, reply_language
+from assistant.language import LanguageCache, reply_language, usable_passages
 from assistant.memo import MemoEmbedder
 from assistant.models import Answer, Citation, GuardFinding, Sentence, Ticket
 from assistant.prompt import PROMPT_VERSION
@@ -126,7 +126,12 @@ class Assistant:
         with _timed(timings, "retrieve"):
             # Deeper than the passages drafted from: the doc-level margin needs the runner-up article.
             depth = max(s.answer_top_k, MARGIN_DEPTH)
-            known_now = self.vocabulary.get(_safe_version(self.searcher))
+            live = _safe_version(self.searcher)
+            known_now = self.vocabulary.get(live)
+            hc_langs = list(self.languages.get(live))
+
+            def search(query: str) -> list[Hit]:
+                return usable_passages(self.searcher.search(query, k=depth, filters=filters), parts.language, hc_langs)
 
             def searchable(plans: list[AskPlan]) -> list[AskPlan]:
                 if known_now is None:
@@ -134,13 +139,13 @@ class Assistant:
                 return [a._replace(query=without_record_ids(a.query, parts.entities, known_now.knows)) for a in plans]
 
             asks = searchable(asks)
-            ranked = [self.searcher.search(a.query, k=depth, filters=filters) for a in asks]
+            ranked = [search(a.query) for a in asks]
             per_ask = [r[: s.answer_top_k] for r in ranked]
             if len(asks) > 1 and len({h[0].doc_id for h in per_ask if h}) <= 1:
                 # Several questions about one thing (a forum post asks "why?" and "how do I fix it?"):
                 # the article that answers one answers all, so draft once from the whole ticket.
                 asks = searchable(ask_plan(parts, 1))
-                ranked = [self.searcher.search(asks[0].query, k=depth, filters=filters)]
+                ranked = [search(asks[0].query)]
                 per_ask = [ranked[0][: s.answer_top_k]]
         hits = merge_hits(per_ask)
         version = hits[0].index_version if hits else _safe_version(self.searcher)
@@ -177,8 +182,8 @@ class Assistant:
             blockers.append(not_covered([topic(a.text, keep, drop, known=known) for a in asks], len(asks)))
         elif uncovered and sentences and len(asks) > 1:  # one ask: the calibrated confidence decides
             blockers.append(not_covered(uncovered, len(asks)))
-        hc_langs = list(self.languages.get(version))
-        note = language_note(parts.language, hc_langs)
+        shell = reply_language(sentences, parts.language, hc_langs)
+        note = language_note(parts.language, hc_langs, shell if sentences else None)
         notes = [*(notes or []), *([note] if note else [])]
         if len(asked_as_written) > 1 and sentences and not blockers and conf < s.answer_threshold:
             # Below the threshold with every ask drafted: say which ask is weakest (least covered by its
@@ -188,7 +193,6 @@ class Assistant:
                 unknown_share(asked_as_written[i], vocab) if vocab is not None else 0.0))
             notes.insert(0, least_covered(topic(asked_as_written[weak], keep, drop, known=known), len(cover)))
         decision = decide(conf, s.answer_threshold, blockers, bool(sentences), notes)
-        shell = reply_language(sentences, parts.language, hc_langs)
         answer = self._answer(rid, question, sentences, blocks, conf, decision, drafted, timings, guardrails, version,
                               shell, parts.customer_name)
         log_event(log, "assistant.answer", decision=answer.decision, confidence=conf, provider=answer.provider,

@@ -49,6 +49,14 @@ def test_language_note_only_when_the_help_center_lacks_the_language():
     assert language_note("en", ["en", "de"]) is None and language_note(None, ["en"]) is None
 
 
+def test_language_note_follows_the_drafted_language():
+    # A German ticket answered from the help center's one German article needs no note.
+    assert language_note("de", ["en"], "de") is None
+    assert language_note("es", ["en"], "en") == "ticket is in Spanish; the help center is English: the draft is in English"
+    assert language_note("de", ["en", "de"], "en") == (
+        "ticket is in German; no German passage answers it: the draft is in English")
+
+
 def test_topic_leaves_out_names_the_help_center_does_not_know():
     known = {"refund", "payment", "pay", "bitcoin", "can", "also", "get", "a", "for"}.__contains__
     t = topic("Also, can Northwind Bakery at [ADDRESS] pay with Bitcoin?", known=lambda w: known(w.lower()))

@@ -46,6 +46,16 @@ def test_spanish_ticket_is_not_wrapped_in_an_english_shell(demo_assistant):
         assert not (english_shell and body_lang not in (None, "en")), a.draft
     langs = {detect_language(r)[0] for r in a.reasons}
     assert any("Spanish" in r for r in a.reasons) or "es" in langs or a.decision == "answer", a.reasons
+    # The passages shown are Spanish or the help center's English, never its one German article.
+    assert a.citations and all(detect_language(c.quote)[0] in (None, "es", "en") for c in a.citations), [
+        c.quote for c in a.citations]
+
+
+def test_a_ticket_answered_in_its_own_language_carries_no_language_note(demo_assistant):
+    a = demo_assistant.answer(Ticket(body="Hallo, wie aktiviere ich die E-Rechnung für meine Kunden in Deutschland? "
+                                          "Danke, Jens"))
+    assert a.citations and detect_language(a.body)[0] == "de", a.body
+    assert not any("ticket is in" in r for r in a.reasons), a.reasons
 
 
 def test_reasons_never_echo_card_numbers_cvc_or_phone(demo_assistant):
