@@ -107,5 +107,6 @@ def test_canary_starts_only_after_the_offline_gate_on_the_shipped_dataset(env, e
     gate = canary["offline"]
     assert gate["passed"] and [d["dataset"] for d in gate["datasets"]] == ["demo"]
     assert gate["datasets"][0]["n_paired"] == 52 and gate["datasets"][0]["failed"] == []
-    assert set(gate["datasets"][0]["deltas"]) == {"ndcg@10", "hit@5"}
+    assert set(gate["datasets"][0]["deltas"]) == {"ndcg@10", "hit@5", "safe_deflection", "out_of_scope_answered",
+                                                  "wrong_answered"}
     assert set(GATES) >= set(canary["gates"])

@@ -1,6 +1,7 @@
 """The shipped pipeline passes its own release gate: demo retrieval, run fresh, is not worse beyond
 doubt than the committed baseline run (evals/baselines/demo-hybrid.json). Re-record that file with
-`deflect eval --dataset demo --no-baselines` when a change is meant to move the figures."""
+`deflect eval --dataset demo --no-baselines` when a change is meant to move the figures. And the
+offline gate a canary must pass stops a release that answers what it should escalate."""
 
 import json
 
@@ -29,3 +30,17 @@ def test_demo_retrieval_passes_the_release_gate(tmp_path, monkeypatch):
     assert gate.exit_code == 0, gate.output
     out = json.loads(gate.stdout)
     assert out["gate"]["passed"] and out["n_paired"] == 52
+
+
+def test_a_release_that_answers_out_of_scope_questions_fails_the_offline_gate(tmp_path):
+    from deflectkit.core.config import Settings
+    from evals.release_gate import offline_gate
+
+    live = Settings(data_dir=tmp_path / "data")
+    lax = live.model_copy(update={"answer_threshold": 0.3})  # retrieves exactly as live does
+    gate = offline_gate(live, lax, ["demo"])
+    [demo] = gate.datasets
+    assert demo.deltas["ndcg@10"][0] == 0.0 and "ndcg@10" not in demo.failed
+    assert not gate.passed and "out_of_scope_answered" in demo.failed, gate.summary
+    delta, low, _ = demo.deltas["out_of_scope_answered"]
+    assert low > 0 and delta > 0.3  # most of the demo's ten out-of-scope questions now answered

@@ -52,8 +52,9 @@ class ReleaseSettings(BaseModel):
         16, ge=1, description="Live tickets waiting to be answered by the shadow release; when full, new ones "
         "are dropped and counted, the live request never waits.")
     release_gate_datasets: CommaList = Field(
-        ["demo"], description="Datasets the offline gate scores candidate and live on (retrieval, `deflect eval "
-        "compare --fail-on-regression`) before a canary may start.")
+        ["demo"], description="Datasets the offline gate scores candidate and live on before a canary may start: "
+        "retrieval (`deflect eval compare --fail-on-regression`), and out-of-scope and wrong answers, which must "
+        "not rise.")
 
     # --- desk A/B experiment
     desk_experiment: str | None = Field(
