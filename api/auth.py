@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from fastapi import Depends, Request
 
 from api.errors import ApiError
-from feedback.sso import SsoConfig, sso_user
+from feedback.sso import SsoConfig, client_address, sso_user
 
 # What a proxy-authenticated user may do through the API, by role (mirrors feedback.users.PERMISSIONS).
 ROLE_SCOPES: dict[str, tuple[str, ...]] = {
@@ -52,7 +52,9 @@ def authenticate(request: Request) -> Principal:
     path = getattr(route, "path", request.url.path)
     key = presented_key(request)
     if key:
-        client = request.client.host if request.client else None
+        # Wrong keys count per caller: behind a trusted proxy, the address it forwarded.
+        client = client_address(request.client.host if request.client else None, request.headers,
+                                list(settings.trusted_proxies))
         check = ctx.services.feedback.keys.check(key, f"{request.method} {path}", settings.api_rate_limit_per_minute,
                                                  client=client)
         if check.status == "ok":

@@ -71,6 +71,23 @@ def from_proxy(peer: str | None, proxies: list[str]) -> bool:
     return False
 
 
+def client_address(peer: str | None, headers: Mapping[str, str], proxies: list[str]) -> str | None:
+    """The caller's address: the TCP peer, or, when the peer is a trusted proxy, the nearest address in
+    X-Forwarded-For that is not one (proxies append, so the right end is the one we can believe).
+    Behind a proxy every caller shares its address: one client's wrong keys would lock out all."""
+    if not from_proxy(peer, proxies):
+        return peer
+    chain = [a.strip() for a in (header(headers, "x-forwarded-for") or "").split(",") if a.strip()]
+    for address in reversed(chain):
+        try:
+            ipaddress.ip_address(address)
+        except ValueError:
+            return peer  # a malformed hop: trust nothing to its left
+        if not from_proxy(address, proxies):
+            return address
+    return peer
+
+
 def capped(role: str, max_role: str) -> str:
     return role if ROLE_RANK[role] <= ROLE_RANK[max_role] else max_role
 

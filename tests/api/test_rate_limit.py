@@ -54,3 +54,25 @@ def test_wrong_keys_from_one_address_are_throttled_but_valid_keys_still_work(tmp
     assert codes[:3] == [401, 401, 401] and set(codes[3:]) == {429}
     assert locked.json()["error"]["code"] == "too_many_failures" and int(locked.headers["Retry-After"]) > 0
     assert ok.status_code == 200  # a shared proxy address does not lock out callers with a valid key
+
+
+
+def test_behind_the_proxy_wrong_keys_count_against_the_forwarded_caller(tmp_path, embedder):
+    from api.app import create_app
+    from deflectkit.app import Services
+    from deflectkit.core.config import Settings
+
+    # The test client connects from 127.0.0.1, a trusted proxy by default.
+    services = Services(Settings(_env_file=None, data_dir=tmp_path / "data", login_client_max_failures=3),
+                        embedder=embedder)
+    url, server, thread = serve(create_app(services))
+    wrong = {"Authorization": "Bearer dk_000000000000_guessguessguessguessguess"}
+    try:
+        guesser = [httpx.get(f"{url}/v1/flags", headers={**wrong, "X-Forwarded-For": "203.0.113.9"}).status_code
+                   for _ in range(5)]
+        other = httpx.get(f"{url}/v1/flags", headers={**wrong, "X-Forwarded-For": "198.51.100.7"})
+    finally:
+        server.should_exit = True
+        thread.join(10)
+    assert set(guesser[3:]) == {429}
+    assert other.status_code == 401  # another caller behind the same proxy is not locked out

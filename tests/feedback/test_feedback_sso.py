@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from feedback.sso import SsoConfig, from_proxy, sso_user
+from feedback.sso import SsoConfig, client_address, from_proxy, sso_user
 
 pytestmark = pytest.mark.integration
 
@@ -63,3 +63,14 @@ def test_from_proxy_accepts_addresses_and_networks():
     assert not from_proxy("::ffff:10.0.0.1", ["127.0.0.1"])
     assert from_proxy("10.1.2.3", ["10.0.0.0/8"]) and not from_proxy("11.0.0.1", ["10.0.0.0/8"])
     assert not from_proxy("10.1.2.3", ["bad entry"]) and not from_proxy("", ["0.0.0.0/0"])
+
+
+def test_the_callers_address_is_forwarded_only_by_a_trusted_proxy():
+    proxies = ["10.0.0.0/24"]
+    fwd = {"X-Forwarded-For": "198.51.100.7, 203.0.113.9, 10.0.0.7"}
+    assert client_address(PROXY, fwd, proxies) == "203.0.113.9"  # the nearest hop that is not a proxy
+    assert client_address("203.0.113.50", fwd, proxies) == "203.0.113.50"  # anyone else's header is ignored
+    assert client_address(PROXY, {}, proxies) == PROXY
+    assert client_address(PROXY, {"x-forwarded-for": "10.0.0.8"}, proxies) == PROXY  # only proxies in the chain
+    assert client_address(PROXY, {"x-forwarded-for": "1.2.3.4, junk"}, proxies) == PROXY  # malformed: not believed
+    assert client_address(None, fwd, proxies) is None

@@ -36,7 +36,8 @@ class UiSettings(BaseModel):
     trusted_proxies: CommaList = Field(
         ["127.0.0.1", "::1"],
         description="Addresses or networks (CIDR) of the SSO proxy: DEFLECT_TRUSTED_USER_HEADER is "
-        "believed only on connections from them.",
+        "believed only on connections from them, and so is X-Forwarded-For (the caller's address that "
+        "wrong API keys count against).",
     )
     trusted_max_role: Role = Field(
         "agent",
