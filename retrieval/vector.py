@@ -47,6 +47,7 @@ class VectorStore:
         # Published versions never change, and count() costs more than the HNSW query at 100k
         # chunks (10 ms of ~28), so it is read once per version and forgotten on add/create/drop.
         self._counts: dict[int, int] = {}
+        self._breadth_checked: set[int] = set()
         self._http = None
         # Chroma's client constructors share a process-wide system cache that breaks when two
         # threads (two Streamlit sessions) create clients at once.
@@ -91,7 +92,7 @@ class VectorStore:
 
     def collection(self, version: int):
         try:
-            return self._client(version).get_collection(collection_name(version), embedding_function=None)
+            col = self._client(version).get_collection(collection_name(version), embedding_function=None)
         except RetrievalError:
             raise
         except Exception as e:
@@ -99,6 +100,19 @@ class VectorStore:
                 f"Index version {version} has no vector collection ({e}). Re-run `deflect ingest` "
                 "or activate another version with `deflect index activate`."
             ) from e
+        if version not in self._breadth_checked:
+            self._set_breadth(col)
+            self._breadth_checked.add(version)
+        return col
+
+    def _set_breadth(self, col) -> None:
+        """A version built with another search breadth (before it was a setting: Chroma's 100) is set to
+        this one before its first query in the process (a loaded index keeps the breadth it loaded
+        with), so every version returns the same candidates in every process."""
+        hnsw = (getattr(col, "configuration", None) or {}).get("hnsw") or {}
+        if hnsw.get("ef_search") not in (None, self.ef_search):
+            with contextlib.suppress(Exception):  # an older server without modify: search as built
+                col.modify(configuration={"hnsw": {"ef_search": self.ef_search}})
 
     def add(self, version: int, ids: list[str], vectors: np.ndarray, metadatas: list[dict], col=None) -> None:
         col = col or self.collection(version)
@@ -124,6 +138,7 @@ class VectorStore:
 
     def drop(self, version: int) -> None:
         self._counts.pop(version, None)
+        self._breadth_checked.discard(version)
         if self.mode == "http":
             try:
                 self._client(version).delete_collection(collection_name(version))

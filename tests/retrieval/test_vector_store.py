@@ -47,3 +47,32 @@ def test_the_dense_candidates_are_the_exact_top_k_at_the_default_search_breadth(
     queries /= np.linalg.norm(queries, axis=1, keepdims=True)
     same = [{c for c, _ in store.query(1, q, k=50)} == {f"c{i}" for i in np.argsort(-(vecs @ q))[:50]} for q in queries]
     assert all(same) is exact, sum(same)
+
+
+def test_a_version_built_at_another_breadth_searches_at_the_configured_one(tmp_path):
+    # Versions built before the breadth was a setting kept Chroma's 100; a new process (where the index
+    # is not loaded yet) sets the configured breadth before its first query.
+    import subprocess
+    import sys
+
+    rng = np.random.default_rng(5)
+    vecs = rng.normal(size=(3000, 32)).astype(np.float32)
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    np.save(tmp_path / "vecs.npy", vecs)
+    built = VectorStore("local", tmp_path / "chroma", ef_search=50)
+    built.create(1)
+    built.add(1, [f"c{i}" for i in range(len(vecs))], vecs, [{"i": i} for i in range(len(vecs))])
+    probe = f"""
+from pathlib import Path
+import numpy as np
+from retrieval.vector import VectorStore
+vecs = np.load({str(tmp_path / "vecs.npy")!r})
+rng = np.random.default_rng(11)
+queries = rng.normal(size=(20, 32)).astype(np.float32)
+queries /= np.linalg.norm(queries, axis=1, keepdims=True)
+store = VectorStore("local", Path({str(tmp_path / "chroma")!r}), ef_search=500)
+same = [{{c for c, _ in store.query(1, q, k=50)}} == {{f"c{{i}}" for i in np.argsort(-(vecs @ q))[:50]}} for q in queries]
+print(sum(same), store.collection(1).configuration["hnsw"]["ef_search"])
+"""
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert out.stdout.split() == ["20", "500"], out.stdout + out.stderr
