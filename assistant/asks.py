@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from typing import NamedTuple
 
-from assistant.understanding import Entity, TicketParts, ask_queries
+from assistant.understanding import Entity, TicketParts, ask_queries, condensed
 from retrieval.models import Hit
 from retrieval.tokenize import tokenize
 
@@ -48,7 +48,8 @@ def ask_plan(parts: TicketParts, max_asks: int = 3) -> list[AskPlan]:
         text = asks[0] if asks else core
         focus = focus_of(text)
         kind = parts.asks[0].kind if parts.asks else "question"
-        return [AskPlan(text, core or text, core if focus == text else focus, kind == "problem" or focus != text)]
+        return [AskPlan(text, condensed(core or text), core if focus == text else focus,
+                        kind == "problem" or focus != text)]
     queries = ask_queries(parts)
     if len(asks) > max_asks:  # the tail folds into the last ask rather than being dropped
         asks = [*asks[: max_asks - 1], " ".join(asks[max_asks - 1:])]

@@ -494,6 +494,28 @@ class _Unit:
         self.light = not machine and _light(text)
 
 
+MACHINE_QUERY_LINES = 10  # distinct lines of each pasted log or stack trace that a retrieval query keeps
+_FRAME = re.compile(r"^\s*(?:at\s+[\w$.<>]+\(|\.\.\.\s*\d+\s+more|File \"[^\"]*\", line \d+)")
+
+
+def condensed(text: str, keep: int = MACHINE_QUERY_LINES) -> str:
+    """`text` with each run of machine lines (a pasted log, a stack trace) cut to its first `keep`
+    distinct lines that are not stack frames: the messages name the problem, while hundreds of frames
+    or one line repeated would outweigh the customer's own words in a retrieval query."""
+    out: list[str] = []
+    seen: set[str] = set()
+    for raw in text.split("\n"):
+        if not _is_machine(raw):
+            seen.clear()
+            out.append(raw)
+            continue
+        line = raw.strip()
+        if len(seen) < keep and line not in seen and not _FRAME.match(line):
+            out.append(raw)
+            seen.add(line)
+    return "\n".join(out)
+
+
 def _units(core: str) -> list[_Unit]:
     """Sentences of the core, with their paragraph; a run of machine lines is one unit (its first line)."""
     units: list[_Unit] = []

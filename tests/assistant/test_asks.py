@@ -59,3 +59,15 @@ def test_record_ids_the_help_center_never_uses_leave_the_retrieval_query():
     assert "INV-5512" not in query and "48213" not in query  # one customer's records, not topics
     assert "CVE-2014-0160" in query and "SQL0805N" in query  # ids the help center uses, and error codes, stay
     assert query.startswith("I was charged twice for invoice and order")
+
+
+def test_a_pasted_log_does_not_drown_the_question_in_the_query():
+    body = "How do I reset my password?\n\n" + "ERROR at com.example.Foo.bar(Foo.java:12)\n" * 400
+    [plan] = ask_plan(understand("", body))
+    assert plan.query == "How do I reset my password?\nERROR at com.example.Foo.bar(Foo.java:12)"
+    trace = ("Server fails to start\n\nWe see this:\n[ERROR] SRVE0255E: A WebGroup was not defined\n"
+             + "".join(f"\tat com.example.C{i}(C{i}.java:{i})\n" for i in range(30))
+             + "Caused by: java.io.IOException: port 9080 in use\n\t... 12 more\nAny idea?")
+    [plan] = ask_plan(understand("", trace))
+    assert "SRVE0255E" in plan.query and "port 9080 in use" in plan.query and "Any idea?" in plan.query
+    assert "C0(" not in plan.query and "12 more" not in plan.query  # stack frames say nothing a search can use
