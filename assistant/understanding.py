@@ -85,6 +85,31 @@ _FROM = re.compile(r"^\*?(?:From|Von|De)\s?:\*?\s", _I)
 _SENT = re.compile(r"^\*?(?:Sent|Date|Gesendet|Datum|Enviado|Fecha|Envoyé|Date d'envoi)\s?:\*?\s", _I)
 
 
+# A forwarded message is the customer's own request passed on, not history: it is read as the message.
+_FORWARD = re.compile(
+    r"^(?:-{2,}\s*(?:Forwarded message|Weitergeleitete Nachricht|Mensaje reenviado|Message transféré)\s*-{2,}"
+    r"|Begin forwarded message:?|Anfang der weitergeleiteten (?:Nachricht|E-Mail):?)\s*$", _I)
+_HEADER_FIELD = re.compile(r"^\*?(?:From|Sent|Date|To|Cc|Subject|Reply-To|Von|Gesendet|Datum|An|Betreff|De|Enviado"
+                           r"|Fecha|Para|Asunto|Envoyé|À|Objet)\s?:\*?", _I)
+_SUBJECT_FIELD = re.compile(r"^\*?(?:Subject|Betreff|Asunto|Objet)\s?:\*?\s*(.*)$", _I)
+
+
+def _unforwarded(text: str) -> tuple[str, str]:
+    """(text, forwarded subject): the text with a forward marker and the forwarded message's header
+    block taken out, so the message passed on is read as the customer's ('' subject: none found)."""
+    lines = text.split("\n")
+    at = next((i for i, line in enumerate(lines) if _FORWARD.match(line.strip())), None)
+    if at is None:
+        return text, ""
+    rest = [re.sub(r"^\s*>\s?", "", line) for line in lines[at + 1:]]
+    subject, j = "", 0
+    while j < len(rest) and (not rest[j].strip() or _HEADER_FIELD.match(rest[j].strip())):
+        if m := _SUBJECT_FIELD.match(rest[j].strip()):
+            subject = m.group(1).strip()
+        j += 1
+    return "\n".join([*lines[:at], "", *rest[j:]]).strip(), subject
+
+
 def _header_at(lines: list[str], i: int) -> bool:
     line = lines[i].strip()
     if not line:
@@ -766,8 +791,9 @@ def understand(subject: str, body: str) -> TicketParts:
     """The ticket's parts: what was quoted, who signed, what the customer asks, and about what."""
     subject = " ".join((subject or "").split())
     text = (body or "").replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ").replace("\u200b", "")
+    text, forwarded_subject = _unforwarded(text)
     if not subject:
-        subject, text = split_title(text)
+        subject, text = split_title(text) if not forwarded_subject else (forwarded_subject, text)
     lines = text.split("\n")
     lines, quoted = _split_quoted(lines)
     lines, signature, name = _split_signature(lines)

@@ -367,3 +367,15 @@ def test_casual_lower_case_asks_after_a_full_stop_and_a_leading_and_are_asks_of_
                                   "adding a team member: and how do I invite a team member - our bookkeeper needs access."]
     # A lower-case word after a full stop that opens no ask still continues the sentence.
     assert len(understand("", "I use v. 2 of the app. it crashes on start.").asks) == 1
+
+
+def test_a_forwarded_message_is_read_as_the_customers_own():
+    fwd = understand("", "---------- Forwarded message ---------\nFrom: Jane <jane@example.com>\nDate: Tue, 5 Mar 2024\n"
+                         "Subject: payment link\n\nCan our customers pay by Apple Pay through the payment link?\n\nJane")
+    assert [a.text for a in fwd.asks] == ["Can our customers pay by Apple Pay through the payment link?"]
+    assert fwd.subject == "payment link" and fwd.quoted == ""
+    quoted = understand("Fwd: refund", "FYI, can you help?\n\nBegin forwarded message:\n\n> From: Jane\n"
+                                       "> Subject: Refund question\n>\n> How do I refund half of an invoice?")
+    assert "refund half of an invoice" in " ".join(a.text for a in quoted.asks) and quoted.subject == "Fwd: refund"
+    reply = understand("", "Still not working.\n\nOn Mon, Mar 4, 2024 at 10:12 AM Support <s@example.com> wrote:\n> try again")
+    assert [a.text for a in reply.asks] == ["Still not working."] and "try again" in reply.quoted  # history stays history
