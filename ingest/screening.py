@@ -133,6 +133,11 @@ def strip_hidden(text: str) -> str:
     return _ZERO_WIDTH.sub("", _HIDDEN_ELEMENT.sub("", _HTML_COMMENT.sub("", text)))
 
 
+def hidden_parts(text: str) -> list[str]:
+    """The HTML comments and hidden elements in `text`, as written (what `strip_hidden` removes of them)."""
+    return [m.group(0) for m in _HTML_COMMENT.finditer(text)] + [m.group(0) for m in _HIDDEN_ELEMENT.finditer(text)]
+
+
 
 
 # --- advice a help center never gives a customer ---------------------------------------------------
