@@ -59,6 +59,19 @@ def entity_match(entities, blocks: list[SourceBlock], sentences: list[Sentence])
     return sum(1 for e in names if e in text) / len(names)
 
 
+def _best_per_doc(hits: list[Hit]) -> dict[str, Hit]:
+    best: dict[str, Hit] = {}
+    for h in hits:
+        if h.doc_id not in best or h.scores.fused > best[h.doc_id].scores.fused:
+            best[h.doc_id] = h
+    return best
+
+
+def _first_cited(hits: list[Hit], blocks: list[SourceBlock], sentences: list[Sentence]) -> str:
+    by_n = {b.n: b.doc_id for b in blocks}
+    return next((by_n[n] for s in sentences for n in s.citations if n in by_n), hits[0].doc_id)
+
+
 def doc_margin(hits: list[Hit], blocks: list[SourceBlock], sentences: list[Sentence]) -> float:
     """How far the article the draft cites first stands above every other article in the ranking
     (best fused score of each; the top hit's article when nothing is cited). Chunk-level margins
@@ -66,13 +79,19 @@ def doc_margin(hits: list[Hit], blocks: list[SourceBlock], sentences: list[Sente
     the help center answers from one it only resembles."""
     if not hits:
         return 0.0
-    by_n = {b.n: b.doc_id for b in blocks}
-    first = next((by_n[n] for s in sentences for n in s.citations if n in by_n), hits[0].doc_id)
-    best: dict[str, float] = {}
-    for h in hits:
-        best[h.doc_id] = max(best.get(h.doc_id, 0.0), h.scores.fused)
+    first = _first_cited(hits, blocks, sentences)
+    best = {d: h.scores.fused for d, h in _best_per_doc(hits).items()}
     others = [v for d, v in best.items() if d != first]
     return best.get(first, 0.0) - (max(others) if others else 0.0)
+
+
+def runner_up(hits: list[Hit], blocks: list[SourceBlock], sentences: list[Sentence]) -> Hit | None:
+    """The best hit of the strongest article other than the one the draft cites first (`doc_margin`'s rival)."""
+    if not hits:
+        return None
+    first = _first_cited(hits, blocks, sentences)
+    others = [h for d, h in _best_per_doc(hits).items() if d != first]
+    return max(others, key=lambda h: h.scores.fused, default=None)
 
 
 def features(question: str, hits: list[Hit], blocks: list[SourceBlock], sentences: list[Sentence],
@@ -141,14 +160,21 @@ class Calibration(BaseModel):
     def with_version(self) -> Calibration:
         return self.model_copy(update={"version": self.content_hash()})
 
-    def predict(self, feats: dict[str, float], dataset: str | None = None) -> float:
-        """P(correct); `dataset` picks that dataset's intercept (evaluation), else the profile's."""
+    def _z(self, feats: dict[str, float]) -> np.ndarray:
         x = np.array([feats.get(f, 0.0) for f in self.features])
         if self.low and self.high:  # no extrapolation beyond what the fit has seen
             x = np.clip(x, self.low, self.high)
-        z = (x - np.array(self.mean)) / np.array(self.scale)
-        logit = float(z @ np.array(self.coef) + self.intercepts.get(dataset or "", self.intercept))
+        return (x - np.array(self.mean)) / np.array(self.scale)
+
+    def predict(self, feats: dict[str, float], dataset: str | None = None) -> float:
+        """P(correct); `dataset` picks that dataset's intercept (evaluation), else the profile's."""
+        logit = float(self._z(feats) @ np.array(self.coef) + self.intercepts.get(dataset or "", self.intercept))
         return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, logit))))
+
+    def contributions(self, feats: dict[str, float]) -> dict[str, float]:
+        """Each feature's share of the logit against a typical answer of the fit (its mean): negative
+        values are what pulls this answer's confidence down."""
+        return {f: float(v) for f, v in zip(self.features, self._z(feats) * np.array(self.coef), strict=True)}
 
 
 DEFAULT_RESOURCE = "calibration_default.json"

@@ -98,6 +98,45 @@ def least_covered(weakest: str, n_asks: int) -> str:
     return f"{n_asks} asks; the least covered: {weakest}"
 
 
+# What each confidence feature says when it is the one holding a draft back, in an agent's words.
+_HELD_BACK = {
+    "doc_margin": "another article matches about as well",
+    "coverage": "the drafted passage leaves much of what the ticket says unanswered",
+    "unknown_terms": "the ticket uses words the help center never does",
+    "entity_match": "the cited passages do not name the error code, version or product the ticket gives",
+    "best_sentence_sim": "no drafted sentence is close to what the ticket asks",
+    "ask_coverage": "no drafted sentence is close to what the ticket asks",
+    "supported_share": "part of the draft is not backed by its sources",
+    "n_supporting": "the draft rests on one short passage",
+}
+_WEAK_MATCH = "no passage matches the ticket closely"  # top_fused, agreement, margin, top_dense
+_RANKING = frozenset({"doc_margin", "top_fused", "agreement", "margin", "top_dense"})
+WEAK_MATCH_DENSE = 0.45  # best passage cosine under this: nothing is close (a typical right answer has ~0.65)
+HELD_BACK_FLOOR = -0.25  # a pull on the logit weaker than this explains nothing
+HELD_BACK_MOST = 2
+
+
+def held_back(contributions: dict[str, float], rival_title: str | None = None, weak_match: bool = False,
+              floor: float = HELD_BACK_FLOOR, most: int = HELD_BACK_MOST) -> str | None:
+    """'held back by: another article matches about as well: “Reset your password”; …': the features
+    that pull the confidence down most (`Calibration.contributions`, each by more than `floor`), at
+    most `most`, for a ticket escalated on confidence alone; None when nothing pulls that hard.
+    `weak_match`: no passage is close to the ticket at all, which comes first and makes how the
+    articles rank against each other beside the point. `rival_title`: the runner-up article's title."""
+    whys = [_WEAK_MATCH] if weak_match else []
+    for name, pull in sorted(contributions.items(), key=lambda kv: (kv[1], kv[0])):
+        if pull > floor or len(whys) >= most:
+            break
+        if weak_match and name in _RANKING:
+            continue
+        why = _HELD_BACK.get(name, _WEAK_MATCH)
+        if name == "doc_margin" and rival_title:
+            why = f"{why}: “{rival_title}”"
+        if why not in whys:
+            whys.append(why)
+    return f"held back by: {'; '.join(whys)}" if whys else None
+
+
 def language_note(ticket_lang: str | None, hc_langs: Sequence[str], draft_lang: str | None = None) -> str | None:
     """Why the draft is not in the ticket's language, when it is not: 'ticket is in Spanish; the help
     center is English: the draft is in English', or, when the help center has the language but not on

@@ -24,10 +24,19 @@ from assistant.confidence import (
     features,
     label_for,
     load_calibration,
+    runner_up,
     unknown_share,
 )
 from assistant.context import SourceBlock, assemble
-from assistant.decision import decide, language_note, least_covered, not_covered, topic
+from assistant.decision import (
+    WEAK_MATCH_DENSE,
+    decide,
+    held_back,
+    language_note,
+    least_covered,
+    not_covered,
+    topic,
+)
 from assistant.drafting import Drafted, draft_reply
 from assistant.errors import EmptyTicket
 from assistant.expand import SectionExpander
@@ -192,6 +201,13 @@ class Assistant:
             weak = min(range(len(cover)), key=lambda i: cover[i] - (
                 unknown_share(asked_as_written[i], vocab) if vocab is not None else 0.0))
             notes.insert(0, least_covered(topic(asked_as_written[weak], keep, drop, known=known), len(cover)))
+        elif sentences and not blockers and conf < s.answer_threshold:
+            # One ask held below the threshold: say what held it back (the model's strongest pull down).
+            rival = runner_up(merge_hits(ranked), blocks, sentences)
+            why = held_back(self.calibration.contributions(feats), rival.title if rival else None,
+                            weak_match=feats["top_dense"] < WEAK_MATCH_DENSE)
+            if why:
+                notes.insert(0, why)
         decision = decide(conf, s.answer_threshold, blockers, bool(sentences), notes)
         answer = self._answer(rid, question, sentences, blocks, conf, decision, drafted, timings, guardrails, version,
                               shell, parts.customer_name)

@@ -125,6 +125,25 @@ def test_doc_margin_compares_articles_not_chunks_of_one_article():
     assert doc_margin([], [], []) == 0.0
 
 
+def test_runner_up_is_the_rival_doc_margin_measures_against():
+    from assistant.confidence import runner_up
+    from assistant.context import SourceBlock
+
+    hits = [_hit("a.md", 1.0, 1), _hit("a.md", 0.9, 2), _hit("b.md", 0.6, 3), _hit("c.md", 0.5, 4)]
+    blocks = [SourceBlock(n=1, hit=hits[0], text="t"), SourceBlock(n=2, hit=hits[2], text="t")]
+    assert runner_up(hits, blocks, [Sentence(text="s", citations=[1], supported=True)]).doc_id == "b.md"
+    assert runner_up(hits, blocks, [Sentence(text="s", citations=[2], supported=True)]).doc_id == "a.md"
+    assert runner_up(hits[:2], blocks[:1], []) is None and runner_up([], [], []) is None
+
+
+def test_contributions_add_up_to_the_logit(make_settings):
+    cal = load_calibration(make_settings())
+    f = {k: 0.5 for k in FEATURES}
+    logit = sum(cal.contributions(f).values()) + cal.intercept
+    assert cal.predict(f) == pytest.approx(1 / (1 + np.exp(-logit)))
+    assert min(cal.contributions({**f, "doc_margin": -0.5}).items(), key=lambda kv: kv[1])[0] == "doc_margin"
+
+
 def test_unknown_terms_is_the_worst_ask_not_the_ticket_average():
     from assistant.confidence import features
     from assistant.vocabulary import Vocabulary

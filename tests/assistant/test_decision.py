@@ -2,7 +2,7 @@
 
 import pytest
 
-from assistant.decision import decide, language_note, not_covered, topic
+from assistant.decision import decide, held_back, language_note, not_covered, topic
 
 pytestmark = pytest.mark.unit
 
@@ -67,3 +67,15 @@ def test_topic_leaves_out_names_the_help_center_does_not_know():
                 "Can Maria Keller get a refund for Maria's order?", "I'm Priya Patel and need a refund"):
         t = topic(ask)
         assert "Maria" not in t and "Keller" not in t and "Priya" not in t and "Patel" not in t, t
+
+
+def test_held_back_names_the_strongest_pulls_down_and_the_rival_article():
+    pulls = {"doc_margin": -1.1, "coverage": -0.44, "unknown_terms": -0.1, "top_dense": 0.0}
+    assert held_back(pulls, "Reset your password") == (
+        "held back by: another article matches about as well: “Reset your password”; "
+        "the drafted passage leaves much of what the ticket says unanswered")
+    assert held_back({"coverage": -0.2, "doc_margin": 0.3}) is None  # nothing pulls hard enough to explain
+    # Nothing close at all: that comes first, and which article ranks second says nothing.
+    assert held_back(pulls, "Mobile app", weak_match=True) == (
+        "held back by: no passage matches the ticket closely; "
+        "the drafted passage leaves much of what the ticket says unanswered")

@@ -15,6 +15,8 @@ def test_reset_email_never_came_gets_the_spam_folder_advice(demo_assistant):
                                      body="Hi, I clicked forgot password but the reset email never came. What should I do?"))
     assert "spam" in a.body.lower(), a.body
     assert a.decision == "escalate" or "spam" in a.draft.lower()
+    if a.decision == "escalate":  # the agent is told why: the help center tells it twice
+        assert any(r.startswith("held back by: another article matches about as well: “") for r in a.reasons), a.reasons
 
 
 def test_two_asks_are_both_answered_or_the_missing_one_is_named(demo_assistant):
