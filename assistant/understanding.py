@@ -800,6 +800,8 @@ def understand(subject: str, body: str) -> TicketParts:
     greeting, lines = _split_greeting(lines)
     core = _tidy(lines) or _strip_reply_prefix(subject)
     units = _units(core)
+    core, units, introduced = _without_introductions(core, units)
+    name = name or introduced
     prose = "\n".join(u.text for u in units if not u.machine) or core
     title = _strip_reply_prefix(subject)
     language, confidence = detect_language(prose if core == title else f"{title}\n{prose}")
@@ -811,6 +813,31 @@ def understand(subject: str, body: str) -> TicketParts:
                        language=language, language_confidence=confidence)
 
 
+# A sentence that only says who writes ("I'm John Doe.", "My name is Ana García (ana@…)", "This is Tom
+# from Acme."): not an ask, and its name words would count as topics the help center never mentions.
+_NAME_WORDS = r"[A-ZÀ-Ý][\w'’-]*(?:\s+[A-ZÀ-Ý][\w'’-]*){0,3}"
+_INTRODUCTION = re.compile(
+    rf"^(?:(?i:hi|hello|hey|hallo|hola|bonjour)[,!]?\s+)?(?i:my\s+name\s+is|i\s+am|i'm|i’m|this\s+is)\s+"
+    rf"(?P<name>{_NAME_WORDS})(?:\s*,?\s+(?i:from|at|with|of)\s+[^.!?()]{{1,60}})?\s*(?:\([^)]*\))?\s*[.!]?$")
+
+
+def _without_introductions(core: str, units: list[_Unit]) -> tuple[str, list[_Unit], str | None]:
+    """(core, units, the name introduced): sentences that only introduce the writer taken out (kept
+    when the ticket is nothing else)."""
+    name, kept, rest = None, [], core
+    for u in units:
+        m = None if u.machine else _INTRODUCTION.match(u.text)
+        if m is None:
+            kept.append(u)
+            continue
+        name = name or m.group("name")
+        rest = rest.replace(u.text, "", 1)
+    if name is None or not kept:
+        return core, units, name
+    return _tidy(rest.split("\n")), kept, name
+
+
+TITLE_MAX_WORDS = 20
 TITLE_MAX_WORDS = 20
 
 

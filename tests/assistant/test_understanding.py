@@ -379,3 +379,13 @@ def test_a_forwarded_message_is_read_as_the_customers_own():
     assert "refund half of an invoice" in " ".join(a.text for a in quoted.asks) and quoted.subject == "Fwd: refund"
     reply = understand("", "Still not working.\n\nOn Mon, Mar 4, 2024 at 10:12 AM Support <s@example.com> wrote:\n> try again")
     assert [a.text for a in reply.asks] == ["Still not working."] and "try again" in reply.quoted  # history stays history
+
+
+def test_a_sentence_that_only_introduces_the_writer_is_not_part_of_the_ask():
+    intro = understand("", "Hi, I'm John Doe ([EMAIL], [PHONE]). How do I reset my password?")
+    assert [a.text for a in intro.asks] == ["How do I reset my password?"] and intro.customer_name == "John Doe"
+    assert "John" not in intro.core
+    company = understand("", "Hi,\n\nThis is Sarah from Acme Ltd.\n\nWe cannot send invoices. Why?\n\nBest,\nSarah")
+    assert [a.text for a in company.asks] == ["We cannot send invoices. Why?"] and company.customer_name == "Sarah"
+    for text in ("I'm unable to log in. What should I do?", "I am Using WAS 8.5. How do I enable tracing?"):
+        assert understand("", text).core == text  # not introductions: they say what is wrong
