@@ -77,6 +77,11 @@ def merge_hits(per_ask: list[list[Hit]]) -> list[Hit]:
     return out
 
 
+def record_number(e: Entity) -> bool:
+    """A record number ("#48213", or "48213" after "order"/"invoice"/"ticket" …), not a prefixed id."""
+    return e.kind == "identifier" and (e.text.startswith("#") or e.text[:1].isdigit())
+
+
 def without_record_ids(query: str, entities: list[Entity], knows: Callable[[str], bool]) -> str:
     """The retrieval query without the customer's record identifiers ("INV-5512", "#48213") that the help
     center has never used: they name one customer's invoice or order, not a topic, and their letters

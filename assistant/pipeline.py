@@ -16,7 +16,7 @@ from contextvars import ContextVar
 from typing import NamedTuple
 
 from assistant import guards
-from assistant.asks import AskPlan, ask_plan, merge_hits, without_record_ids
+from assistant.asks import AskPlan, ask_plan, merge_hits, record_number, without_record_ids
 from assistant.confidence import (
     MARGIN_DEPTH,
     Calibration,
@@ -142,10 +142,17 @@ class Assistant:
             def search(query: str) -> list[Hit]:
                 return usable_passages(self.searcher.search(query, k=depth, filters=filters), parts.language, hc_langs)
 
+            # A number that names one customer's record ("#48213", "order 48213") is never a topic: not for
+            # retrieval, nor what the draft must cover, nor a word the help center lacks. A prefixed id the
+            # help center never uses ("INV-5512", "CVE-2017-1234") stays out of retrieval only: an unknown
+            # CVE is exactly what a help center without that bulletin does not cover.
+            numbers = [e for e in parts.entities if record_number(e)]
+
+            def bare(text: str, entities=numbers) -> str:
+                return text if known_now is None else without_record_ids(text, entities, known_now.knows)
+
             def searchable(plans: list[AskPlan]) -> list[AskPlan]:
-                if known_now is None:
-                    return plans
-                return [a._replace(query=without_record_ids(a.query, parts.entities, known_now.knows)) for a in plans]
+                return [a._replace(query=bare(a.query, parts.entities), focus=bare(a.focus)) for a in plans]
 
             asks = searchable(asks)
             ranked = [search(a.query) for a in asks]
@@ -180,7 +187,7 @@ class Assistant:
             feats = features(asked, hits, blocks, sentences, drafted.best_sim, vocab, _fused_scale(s),
                              ask_coverage=min(coverage) if coverage else 0.0,
                              entity_match=entity_match(parts.entities, blocks, sentences),
-                             ranking=merge_hits(ranked), asks=asked_as_written)
+                             ranking=merge_hits(ranked), asks=[bare(a) for a in asked_as_written])
             conf = round(self.calibration.predict(feats, s.calibration_profile), 4) if sentences else 0.0
         keep = [e.text for e in parts.entities]
         drop = parts.customer_name.split() if parts.customer_name else []

@@ -800,7 +800,12 @@ def understand(subject: str, body: str) -> TicketParts:
     greeting, lines = _split_greeting(lines)
     core = _tidy(lines) or _strip_reply_prefix(subject)
     units = _units(core)
-    core, units, introduced = _without_introductions(core, units)
+    bare, kept, introduced = _without_asides(core, units)
+    if kept:
+        core, units = bare, kept
+    elif _strip_reply_prefix(subject) and units:  # the body is only courtesy: the subject is the ask
+        core = _strip_reply_prefix(subject)
+        units = _units(core)
     name = name or introduced
     prose = "\n".join(u.text for u in units if not u.machine) or core
     title = _strip_reply_prefix(subject)
@@ -819,22 +824,46 @@ _NAME_WORDS = r"[A-ZÀ-Ý][\w'’-]*(?:\s+[A-ZÀ-Ý][\w'’-]*){0,3}"
 _INTRODUCTION = re.compile(
     rf"^(?:(?i:hi|hello|hey|hallo|hola|bonjour)[,!]?\s+)?(?i:my\s+name\s+is|i\s+am|i'm|i’m|this\s+is)\s+"
     rf"(?P<name>{_NAME_WORDS})(?:\s*,?\s+(?i:from|at|with|of)\s+[^.!?()]{{1,60}})?\s*(?:\([^)]*\))?\s*[.!]?$")
+# A sentence that is only courtesy, said to a person rather than asked of the help center ("Thanks in
+# advance for your help!", "Hope you're well.", "P.S. love the product!"): its words are no topic.
+_COURTESY = re.compile(
+    r"^(?:p\.?\s?s\.?[:,]?\s*)?(?:(?:many |big )?(?:thanks|thank you|thx)(?: (?:so much|a lot|again|very much))?"
+    r"(?: in advance)?(?: for (?:your|any|the|all (?:the|your)) (?:quick |fast )?(?:help|support|assistance|time"
+    r"|patience|reply|answer|response))?|(?:i |we )?hope (?:you(?:'re| are|’re)|all is|everything is|this (?:email|message) "
+    r"finds you) ?(?:doing )?(?:well|good|fine|great)?|have a (?:nice|great|good|lovely) (?:day|weekend|week|evening)"
+    r"|(?:i'm |i am |we're |we are )?looking forward to (?:your (?:reply|answer|response)|hearing from you)"
+    r"|(?:any )?help (?:would be|is) (?:much |greatly |really )?appreciated|(?:much|greatly) appreciated"
+    r"|(?:i|we) (?:would |really )?appreciate (?:it|your help|any help)|sorry (?:to bother you|for the trouble)"
+    r"|(?:i |we )?(?:love|like) (?:the|your) (?:product|app|service|tool)|keep up the (?:good|great) work)"
+    r"(?:,? (?:thanks|thank you|again|so much|a lot))*\s*[.!]*\s*$", _I)
+# A lead-in that only announces the ask ("Quick question: how do I …").
+_ANNOUNCE = re.compile(r"^(?:(?:a |one |another |one more |just a )?(?:quick |short |simple )?(?:question|query)"
+                       r"|quick one)\s*[:\-–—]\s*", _I)
 
 
-def _without_introductions(core: str, units: list[_Unit]) -> tuple[str, list[_Unit], str | None]:
-    """(core, units, the name introduced): sentences that only introduce the writer taken out (kept
-    when the ticket is nothing else)."""
+def _courtesy(text: str) -> bool:
+    return bool(_COURTESY.match(text)) or bool((m := _CLOSING.match(text)) and not text[m.end():].strip(" .!"))
+
+
+def _without_asides(core: str, units: list[_Unit]) -> tuple[str, list[_Unit], str | None]:
+    """(core, units, the name introduced): sentences that only introduce the writer or are only
+    courtesy taken out (kept when the ticket is nothing else), and lead-ins that only announce an
+    ask cut from it."""
     name, kept, rest = None, [], core
     for u in units:
-        m = None if u.machine else _INTRODUCTION.match(u.text)
-        if m is None:
+        if not u.machine and (m := _ANNOUNCE.match(u.text)) and len(u.text) > m.end():
+            cut = u.text[m.end():]
+            rest = rest.replace(u.text, cut, 1)
+            u = _Unit(cut[:1].upper() + cut[1:], u.para, False)
+        intro = None if u.machine else _INTRODUCTION.match(u.text)
+        if intro is None and (u.machine or not _courtesy(u.text)):
             kept.append(u)
             continue
-        name = name or m.group("name")
+        name = name or (intro.group("name") if intro else None)
         rest = rest.replace(u.text, "", 1)
-    if name is None or not kept:
-        return core, units, name
-    return _tidy(rest.split("\n")), kept, name
+    if not kept:
+        return core, [], name
+    return _tidy(rest.split("\n")) if len(kept) < len(units) or rest != core else core, kept, name
 
 
 TITLE_MAX_WORDS = 20

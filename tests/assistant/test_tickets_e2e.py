@@ -67,3 +67,14 @@ def test_reasons_never_echo_card_numbers_cvc_or_phone(demo_assistant):
     text = " ".join(a.reasons)
     for secret in ("4111", "123", "07700", "900123", "09/27", "Sam"):
         assert not re.search(rf"(?<![\w/]){re.escape(secret)}(?![\w/])", text), (secret, text)
+
+
+def test_what_a_customer_wraps_around_a_question_does_not_move_the_answer(demo_assistant):
+    q = "How do I issue a partial refund?"
+    plain = demo_assistant.answer(Ticket(body=q))
+    wrapped = [f"Hi, I'm Jane Doe (jane@example.com). {q}", f"{q} Thanks in advance for your help!",
+               f"Quick question: {q[0].lower() + q[1:]}", f"Order #48213 - {q}", f"{q}\n\nP.S. love the product!",
+               f"Hi there! Hope you're well. {q}\n\nKind regards,\nJane Smith\nFinance Manager | Acme Widgets Ltd"]
+    for body in wrapped:
+        a = demo_assistant.answer(Ticket(body=body))
+        assert a.body == plain.body and abs(a.confidence - plain.confidence) < 0.05, (body, a.confidence, plain.confidence)

@@ -389,3 +389,13 @@ def test_a_sentence_that_only_introduces_the_writer_is_not_part_of_the_ask():
     assert [a.text for a in company.asks] == ["We cannot send invoices. Why?"] and company.customer_name == "Sarah"
     for text in ("I'm unable to log in. What should I do?", "I am Using WAS 8.5. How do I enable tracing?"):
         assert understand("", text).core == text  # not introductions: they say what is wrong
+
+
+def test_courtesy_and_announcing_lead_ins_are_not_part_of_the_ask():
+    q = "How do I issue a partial refund?"
+    for text in (f"{q} Thanks in advance for your help!", f"Hi there! Hope you're well. {q} Cheers!",
+                 f"Quick question: {q[0].lower() + q[1:]}", f"{q}\n\nP.S. love the product!"):
+        assert [a.text for a in understand("", text).asks] == [q], text
+    assert [a.text for a in understand("", "Thanks for the quick reply. Can I refund in two parts?").asks] == [
+        "Can I refund in two parts?"]
+    assert [a.text for a in understand("", "Thanks, that worked!").asks] == ["Thanks, that worked!"]  # nothing else
