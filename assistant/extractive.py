@@ -83,10 +83,14 @@ def score_units(question: str, blocks: list[SourceBlock], embedder, params: Extr
     idf = {t: math.log(1 + len(cands) / (1 + df[t])) for t in q_terms}
     q_weight = sum(idf.values()) or 1.0
     out = []
+    top_doc = blocks[0].doc_id
     for (b, u), v, terms in zip(cands, uv, unit_terms, strict=True):
         lexical = sum(idf[t] for t in q_terms.intersection(terms)) / q_weight
         sim = float(v @ qv)
-        s = sim + params.w_lexical * lexical - params.rank_penalty * (b.n - 1)
+        # For a problem, the top article's troubleshooting section ("Didn't get the email?") often ranks
+        # below its generic steps; its rank costs it nothing then, and its heading decides.
+        trouble_section = problem and b.doc_id == top_doc and _names_problem(b)
+        s = sim + params.w_lexical * lexical - (0.0 if trouble_section else params.rank_penalty * (b.n - 1))
         match = heading_match(q_terms, b)
         inline = _heading_terms_match(q_terms, u.heading)
         s += params.w_heading * max(match, inline)

@@ -19,6 +19,27 @@ def test_reset_email_never_came_gets_the_spam_folder_advice(demo_assistant):
         assert any(r.startswith("held back by: another article matches about as well: “") for r in a.reasons), a.reasons
 
 
+@pytest.mark.parametrize("heading", ["Didn't get the email?", "The reset email never arrived"])
+def test_over_a_help_center_with_one_reset_article_the_draft_is_the_spam_folder_advice(make_services, tmp_path,
+                                                                                        heading):
+    # The case: the section that answers ranks below the generic steps of the same article.
+    import shutil
+
+    from tests.conftest import DEMO
+
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    for name in ("reset-your-password", "two-factor-authentication", "refund-a-payment", "export-your-data"):
+        shutil.copy(DEMO / "articles" / f"{name}.md", kb)
+    article = kb / "reset-your-password.md"
+    article.write_text(article.read_text().replace("## Didn't get the email?", f"## {heading}"))
+    svc = make_services(calibration_profile="tickets")
+    svc.ingest([kb])
+    a = svc.answer(Ticket(body="Hi, I clicked forgot password but the reset email never came. What should I do?"))
+    assert "spam" in a.body.lower() and "Send reset link" not in a.body, a.body
+    assert a.citations[0].heading_path[-1] == heading
+
+
 def test_two_asks_are_both_answered_or_the_missing_one_is_named(demo_assistant):
     a = demo_assistant.answer(Ticket(subject="two things", body=(
         "Hi team,\n\nhow do i turn on 2FA for my login? And how do I invite a new team member to our workspace?"
