@@ -42,6 +42,21 @@ def browser():
             b.close()
 
 
+def open_offline(browser, path: Path, read=lambda page: None):
+    """Open a self-contained HTML file: ([alt, complete, width, height] per image, every URL it
+    requested, read(page))."""
+    page = browser.new_page()
+    try:
+        requests: list[str] = []
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(path.as_uri())
+        images = page.eval_on_selector_all(
+            "img", "els => els.map(e => [e.alt, e.complete, e.naturalWidth, e.naturalHeight])")
+        return images, requests, read(page)
+    finally:
+        page.close()
+
+
 @pytest.fixture(scope="session")
 def embedder():
     from retrieval.embedder import SentenceTransformerEmbedder

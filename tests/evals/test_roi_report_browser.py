@@ -7,6 +7,7 @@ import pytest
 from evals.roi_report import write_roi
 from feedback.roi import RoiConfig, readout_from_store
 from feedback.store import FeedbackStore
+from tests.conftest import open_offline
 from tests.feedback.conftest import BASELINE_CSV, Clock, seed_pilot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -20,17 +21,8 @@ def test_roi_readout_renders_offline_in_chromium(tmp_path, browser):
                                  baseline_csv=tmp_path / "baseline.csv")
     store.close()
     path = write_roi(readout, tmp_path / "roi.html")
-    page = browser.new_page()
-    try:
-        requests: list[str] = []
-        page.on("request", lambda r: requests.append(r.url))
-        page.goto(path.as_uri())
-        images = page.eval_on_selector_all(
-            "img", "els => els.map(e => [e.alt, e.complete, e.naturalWidth, e.naturalHeight])")
-        verdicts = page.eval_on_selector_all("td b", "els => els.map(e => e.textContent)")
-        heading = page.inner_text("h1")
-    finally:
-        page.close()
+    images, requests, (verdicts, heading) = open_offline(browser, path, lambda page: (
+        page.eval_on_selector_all("td b", "els => els.map(e => e.textContent)"), page.inner_text("h1")))
     assert {alt for alt, *_ in images} == {"shares before and after", "handle time distribution",
                                            "pilot week by week", "thumbs-down reasons and overrides"}
     assert all(done and w > 200 and h > 100 for _, done, w, h in images), images  # decoded, not broken icons
