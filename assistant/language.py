@@ -21,11 +21,16 @@ def language_name(code: str | None) -> str:
     return NAMES.get(code or "", code or "an unknown language")
 
 
+def text_language(text: str, locale: str | None) -> str | None:
+    """The source's locale as a language code ("de-DE" -> "de"), else the text's detected language."""
+    return (locale or "").split("-")[0].split("_")[0].lower() or detect_language(text)[0]
+
+
 def languages_of(texts_and_locales) -> dict[str, float]:
     """Share of chunks per language code, most common first."""
     counts: Counter[str] = Counter()
     for text, locale in texts_and_locales:
-        code = (locale or "").split("-")[0].split("_")[0].lower() or detect_language(text)[0]
+        code = text_language(text, locale)
         if code:
             counts[code] += 1
     total = sum(counts.values())
@@ -54,8 +59,7 @@ class LanguageCache(VersionCache[dict[str, float]]):
 
 def passage_language(hit) -> str | None:
     """A passage's language: its source's locale, else detected from its text (None when unsure)."""
-    code = (hit.locale or "").split("-")[0].split("_")[0].lower()
-    return code or detect_language(f"{hit.title}. {hit.text}")[0]
+    return text_language(f"{hit.title}. {hit.text}", hit.locale)
 
 
 def usable_passages(hits: list, ticket_lang: str | None, hc_langs: list[str]) -> list:

@@ -164,7 +164,7 @@ class Assistant:
                 ranked = [search(asks[0].query)]
                 per_ask = [ranked[0][: s.answer_top_k]]
         hits = merge_hits(per_ask)
-        version = hits[0].index_version if hits else _safe_version(self.searcher)
+        version = hits[0].index_version if hits else live
         with _timed(timings, "assemble"):
             blocks = self._blocks(hits, guardrails, budget_scale=len(asks), sites=self.sites.get(version))
         relevant = bool(blocks) and max((h.scores.dense or 0.0) for h in hits) >= s.answer_min_relevance
@@ -184,10 +184,11 @@ class Assistant:
             vocab = self.vocabulary.get(version)
             # What the draft must cover: each ask's focus (the problem, not the steps already tried).
             asked = " ".join(dict.fromkeys(a.focus for a in asks)) or parts.core or question
+            ranking = merge_hits(ranked)
             feats = features(asked, hits, blocks, sentences, drafted.best_sim, vocab, _fused_scale(s),
                              ask_coverage=min(coverage) if coverage else 0.0,
                              entity_match=entity_match(parts.entities, blocks, sentences),
-                             ranking=merge_hits(ranked), asks=[bare(a) for a in asked_as_written])
+                             ranking=ranking, asks=[bare(a) for a in asked_as_written])
             conf = round(self.calibration.predict(feats, s.calibration_profile), 4) if sentences else 0.0
         keep = [e.text for e in parts.entities]
         drop = parts.customer_name.split() if parts.customer_name else []
@@ -210,7 +211,7 @@ class Assistant:
             notes.insert(0, least_covered(topic(asked_as_written[weak], keep, drop, known=known), len(cover)))
         elif sentences and not blockers and conf < s.answer_threshold:
             # One ask held below the threshold: say what held it back (the model's strongest pull down).
-            rival = runner_up(merge_hits(ranked), blocks, sentences)
+            rival = runner_up(ranking, blocks, sentences)
             why = held_back(self.calibration.contributions(feats), rival.title if rival else None,
                             weak_match=feats["top_dense"] < WEAK_MATCH_DENSE)
             if why:

@@ -798,17 +798,17 @@ def understand(subject: str, body: str) -> TicketParts:
     lines, quoted = _split_quoted(lines)
     lines, signature, name = _split_signature(lines)
     greeting, lines = _split_greeting(lines)
-    core = _tidy(lines) or _strip_reply_prefix(subject)
+    title = _strip_reply_prefix(subject)
+    core = _tidy(lines) or title
     units = _units(core)
     bare, kept, introduced = _without_asides(core, units)
     if kept:
         core, units = bare, kept
-    elif _strip_reply_prefix(subject) and units:  # the body is only courtesy: the subject is the ask
-        core = _strip_reply_prefix(subject)
+    elif title and units:  # the body is only courtesy: the subject is the ask
+        core = title
         units = _units(core)
     name = name or introduced
     prose = "\n".join(u.text for u in units if not u.machine) or core
-    title = _strip_reply_prefix(subject)
     language, confidence = detect_language(prose if core == title else f"{title}\n{prose}")
     entities = _entities(core)
     seen = {(e.kind, e.text) for e in entities}
@@ -861,12 +861,9 @@ def _without_asides(core: str, units: list[_Unit]) -> tuple[str, list[_Unit], st
             continue
         name = name or (intro.group("name") if intro else None)
         rest = rest.replace(u.text, "", 1)
-    if not kept:
-        return core, [], name
-    return _tidy(rest.split("\n")) if len(kept) < len(units) or rest != core else core, kept, name
+    return (_tidy(rest.split("\n")) if kept else core), kept, name
 
 
-TITLE_MAX_WORDS = 20
 TITLE_MAX_WORDS = 20
 
 
