@@ -836,9 +836,12 @@ _COURTESY = re.compile(
     r"|(?:i|we) (?:would |really )?appreciate (?:it|your help|any help)|sorry (?:to bother you|for the trouble)"
     r"|(?:i |we )?(?:love|like) (?:the|your) (?:product|app|service|tool)|keep up the (?:good|great) work)"
     r"(?:,? (?:thanks|thank you|again|so much|a lot))*\s*[.!]*\s*$", _I)
-# A lead-in that only announces the ask ("Quick question: how do I …").
-_ANNOUNCE = re.compile(r"^(?:(?:a |one |another |one more |just a )?(?:quick |short |simple )?(?:question|query)"
-                       r"|quick one)\s*[:\-–—]\s*", _I)
+# A lead-in that only announces the ask or asks ("Quick question: how do I …", "two quick things. how …").
+_ANNOUNCE = re.compile(r"^(?:(?:(?:a |one |another |one more |just a )?(?:quick |short |simple )?(?:question|query)"
+                       r"|quick one)\s*[:\-–—]"
+                       r"|(?:(?:i|we) (?:have|'ve got|got) |just |got )?(?:two|three|2|3|a few|a couple(?: of)?|couple of)"
+                       r" (?:quick |short |small |simple )?(?:questions|queries|things|issues|points)(?: for you)?"
+                       r"\s*[:\-–—.])\s*", _I)
 
 
 def _courtesy(text: str) -> bool:
@@ -846,17 +849,18 @@ def _courtesy(text: str) -> bool:
 
 
 def _without_asides(core: str, units: list[_Unit]) -> tuple[str, list[_Unit], str | None]:
-    """(core, units, the name introduced): sentences that only introduce the writer or are only
-    courtesy taken out (kept when the ticket is nothing else), and lead-ins that only announce an
-    ask cut from it."""
+    """(core, units, the name introduced): sentences that only introduce the writer, are only
+    courtesy or only announce the asks ("Two quick things.") taken out (kept when the ticket is
+    nothing else), and lead-ins that only announce an ask cut from it."""
     name, kept, rest = None, [], core
     for u in units:
-        if not u.machine and (m := _ANNOUNCE.match(u.text)) and len(u.text) > m.end():
-            cut = u.text[m.end():]
+        announce = None if u.machine else _ANNOUNCE.match(u.text)
+        if announce and len(u.text) > announce.end():
+            cut = u.text[announce.end():]
             rest = rest.replace(u.text, cut, 1)
-            u = _Unit(cut[:1].upper() + cut[1:], u.para, False)
+            u, announce = _Unit(cut[:1].upper() + cut[1:], u.para, False), None
         intro = None if u.machine else _INTRODUCTION.match(u.text)
-        if intro is None and (u.machine or not _courtesy(u.text)):
+        if intro is None and not announce and (u.machine or not _courtesy(u.text)):
             kept.append(u)
             continue
         name = name or (intro.group("name") if intro else None)

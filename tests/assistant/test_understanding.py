@@ -359,11 +359,12 @@ def test_no_title_without_a_blank_line_after_it_or_when_it_is_a_greeting_or_a_se
 def test_casual_lower_case_asks_after_a_full_stop_and_a_leading_and_are_asks_of_their_own():
     parts = understand("2fa + adding a team member", "hi,\n\ntwo quick things. how do i turn on 2FA for my login? "
                        "and how do I invite a team member - our bookkeeper needs access.\n\nthanks\nDana")
-    assert [a.text for a in parts.asks] == ["two quick things. how do i turn on 2FA for my login?",
+    # "two quick things." only announces the asks: it is no part of the first.
+    assert [a.text for a in parts.asks] == ["how do i turn on 2FA for my login?",
                                             "and how do I invite a team member - our bookkeeper needs access."]
     # Each ask reads the piece of the subject about its own topic, not the other ask's (the first one
     # already says "2FA", so its piece adds nothing).
-    assert ask_queries(parts) == ["two quick things. how do i turn on 2FA for my login?",
+    assert ask_queries(parts) == ["how do i turn on 2FA for my login?",
                                   "adding a team member: and how do I invite a team member - our bookkeeper needs access."]
     # A lower-case word after a full stop that opens no ask still continues the sentence.
     assert len(understand("", "I use v. 2 of the app. it crashes on start.").asks) == 1
@@ -396,6 +397,10 @@ def test_courtesy_and_announcing_lead_ins_are_not_part_of_the_ask():
     for text in (f"{q} Thanks in advance for your help!", f"Hi there! Hope you're well. {q} Cheers!",
                  f"Quick question: {q[0].lower() + q[1:]}", f"{q}\n\nP.S. love the product!"):
         assert [a.text for a in understand("", text).asks] == [q], text
+    two = "How do I turn on 2FA? And how do I invite a team member?"
+    for text in (f"two quick things. {two[0].lower() + two[1:]}", f"I have two questions: {two}",
+                 f"A couple of things - {two}"):
+        assert understand("", text).asks[0].text.lower() == "how do i turn on 2fa?", text
     assert [a.text for a in understand("", "Thanks for the quick reply. Can I refund in two parts?").asks] == [
         "Can I refund in two parts?"]
     assert [a.text for a in understand("", "Thanks, that worked!").asks] == ["Thanks, that worked!"]  # nothing else
