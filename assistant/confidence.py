@@ -72,36 +72,56 @@ def _first_cited(hits: list[Hit], blocks: list[SourceBlock], sentences: list[Sen
     return next((by_n[n] for s in sentences for n in s.citations if n in by_n), hits[0].doc_id)
 
 
-def doc_margin(hits: list[Hit], blocks: list[SourceBlock], sentences: list[Sentence]) -> float:
+def doc_margin(hits: list[Hit], blocks: list[SourceBlock], sentences: list[Sentence],
+               co_answers: frozenset[str] = frozenset()) -> float:
     """How far the article the draft cites first stands above every other article in the ranking
     (best fused score of each; the top hit's article when nothing is cited). Chunk-level margins
     mostly compare two chunks of one article; a clear winner among articles is what tells a ticket
-    the help center answers from one it only resembles."""
+    the help center answers from one it only resembles. `co_answers`: articles that answer another
+    of the ticket's asks, which are no rival to this one."""
     if not hits:
         return 0.0
     first = _first_cited(hits, blocks, sentences)
     best = {d: h.scores.fused for d, h in _best_per_doc(hits).items()}
-    others = [v for d, v in best.items() if d != first]
+    others = [v for d, v in best.items() if d != first and d not in co_answers]
     return best.get(first, 0.0) - (max(others) if others else 0.0)
 
 
-def runner_up(hits: list[Hit], blocks: list[SourceBlock], sentences: list[Sentence]) -> Hit | None:
+def runner_up(hits: list[Hit], blocks: list[SourceBlock], sentences: list[Sentence],
+              co_answers: frozenset[str] = frozenset()) -> Hit | None:
     """The best hit of the strongest article other than the one the draft cites first (`doc_margin`'s rival)."""
     if not hits:
         return None
     first = _first_cited(hits, blocks, sentences)
-    others = [h for d, h in _best_per_doc(hits).items() if d != first]
+    others = [h for d, h in _best_per_doc(hits).items() if d != first and d not in co_answers]
     return max(others, key=lambda h: h.scores.fused, default=None)
+
+
+def co_answers(blocks: list[SourceBlock], sentences: list[Sentence], parts: list[int] | None) -> frozenset[str]:
+    """The article each part of a several-ask draft cites first, beyond the first part's: the
+    merged ranking sets the invite article against the 2FA article when a ticket asks for both."""
+    if not parts or len(parts) != len(sentences):
+        return frozenset()
+    by_n = {b.n: b.doc_id for b in blocks}
+    firsts: dict[int, str] = {}
+    for part, s in zip(parts, sentences, strict=True):
+        doc = next((by_n[n] for n in s.citations if n in by_n), None)
+        if doc is not None:
+            firsts.setdefault(part, doc)
+    leading = firsts.get(min(firsts), "") if firsts else ""
+    return frozenset(d for d in firsts.values() if d != leading)
 
 
 def features(question: str, hits: list[Hit], blocks: list[SourceBlock], sentences: list[Sentence],
              best_sentence_sim: float, vocab: Vocabulary | None, fused_scale: float = 1.0,
              ask_coverage: float | None = None, entity_match: float = 1.0,
-             ranking: list[Hit] | None = None, asks: list[str] | None = None) -> dict[str, float]:
+             ranking: list[Hit] | None = None, asks: list[str] | None = None,
+             co_answers: frozenset[str] = frozenset()) -> dict[str, float]:
     """The feature vector of one answer, as a name -> value dict (ordered as FEATURES). `ranking`: the
     deeper hit list `doc_margin` reads (default `hits`); `asks`: the ticket's asks as written, each
     checked for words the help center never uses (default the whole `question`): an ask about
-    something the help center never mentions is a dropped ask, however well the others match."""
+    something the help center never mentions is a dropped ask, however well the others match;
+    `co_answers`: articles other asks are answered from (see `co_answers()`)."""
     top = hits[0] if hits else None
     fused = [h.scores.fused for h in hits]
     dense = sorted((h.scores.dense or 0.0 for h in hits), reverse=True)
@@ -123,7 +143,7 @@ def features(question: str, hits: list[Hit], blocks: list[SourceBlock], sentence
         "best_sentence_sim": best_sentence_sim,
         "ask_coverage": best_sentence_sim if ask_coverage is None else ask_coverage,
         "entity_match": entity_match,
-        "doc_margin": doc_margin(ranking or hits, blocks, sentences) * fused_scale,
+        "doc_margin": doc_margin(ranking or hits, blocks, sentences, co_answers) * fused_scale,
     }
     return {k: float(feats[k]) for k in FEATURES}
 

@@ -20,6 +20,7 @@ from assistant.asks import AskPlan, ask_plan, merge_hits, record_number, without
 from assistant.confidence import (
     MARGIN_DEPTH,
     Calibration,
+    co_answers,
     entity_match,
     features,
     label_for,
@@ -185,10 +186,17 @@ class Assistant:
             # What the draft must cover: each ask's focus (the problem, not the steps already tried).
             asked = " ".join(dict.fromkeys(a.focus for a in asks)) or parts.core or question
             ranking = merge_hits(ranked)
+            others = co_answers(blocks, sentences, drafted.parts)
+            if drafted.parts is not None and len(drafted.parts) == len(sentences):
+                # Several asks, each searched on its own: the cited article's margin is read in the ranking
+                # of the ask it answers, where another ask's article is no rival.
+                lead = next((p for p, x in zip(drafted.parts, sentences, strict=True) if x.citations), None)
+                if lead is not None:
+                    ranking = ranked[lead]
             feats = features(asked, hits, blocks, sentences, drafted.best_sim, vocab, _fused_scale(s),
                              ask_coverage=min(coverage) if coverage else 0.0,
                              entity_match=entity_match(parts.entities, blocks, sentences),
-                             ranking=ranking, asks=[bare(a) for a in asked_as_written])
+                             ranking=ranking, asks=[bare(a) for a in asked_as_written], co_answers=others)
             conf = round(self.calibration.predict(feats, s.calibration_profile), 4) if sentences else 0.0
         keep = [e.text for e in parts.entities]
         drop = parts.customer_name.split() if parts.customer_name else []
@@ -211,7 +219,7 @@ class Assistant:
             notes.insert(0, least_covered(topic(asked_as_written[weak], keep, drop, known=known), len(cover)))
         elif sentences and not blockers and conf < s.answer_threshold:
             # One ask held below the threshold: say what held it back (the model's strongest pull down).
-            rival = runner_up(ranking, blocks, sentences)
+            rival = runner_up(ranking, blocks, sentences, others)
             why = held_back(self.calibration.contributions(feats), rival.title if rival else None,
                             weak_match=feats["top_dense"] < WEAK_MATCH_DENSE)
             if why:

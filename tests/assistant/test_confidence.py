@@ -136,6 +136,23 @@ def test_runner_up_is_the_rival_doc_margin_measures_against():
     assert runner_up(hits[:2], blocks[:1], []) is None and runner_up([], [], []) is None
 
 
+def test_an_article_that_answers_another_ask_is_no_rival():
+    from assistant.confidence import co_answers, doc_margin, runner_up
+    from assistant.context import SourceBlock
+
+    # "Turn on 2FA? And invite a member?": the invite article ranks as high as the 2FA article.
+    hits = [_hit("2fa.md", 1.0, 1), _hit("invite.md", 1.0, 2), _hit("login.md", 0.4, 3)]
+    blocks = [SourceBlock(n=1, hit=hits[0], text="t"), SourceBlock(n=2, hit=hits[1], text="t")]
+    sentences = [Sentence(text="s", citations=[1], supported=True), Sentence(text="u", citations=[2], supported=True)]
+    others = co_answers(blocks, sentences, [0, 1])
+    assert others == {"invite.md"}
+    assert doc_margin(hits, blocks, sentences) == pytest.approx(0.0)
+    assert doc_margin(hits, blocks, sentences, others) == pytest.approx(0.6)  # against login.md
+    assert runner_up(hits, blocks, sentences, others).doc_id == "login.md"
+    # One ask, or both parts from one article: nothing is set aside.
+    assert co_answers(blocks, sentences, None) == set() and co_answers(blocks, sentences[:1] * 2, [0, 1]) == set()
+
+
 def test_contributions_add_up_to_the_logit(make_settings):
     cal = load_calibration(make_settings())
     f = {k: 0.5 for k in FEATURES}

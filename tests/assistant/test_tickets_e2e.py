@@ -40,16 +40,22 @@ def test_over_a_help_center_with_one_reset_article_the_draft_is_the_spam_folder_
     assert a.citations[0].heading_path[-1] == heading
 
 
-def test_two_asks_are_both_answered_or_the_missing_one_is_named(demo_assistant):
-    a = demo_assistant.answer(Ticket(subject="two things", body=(
-        "Hi team,\n\nhow do i turn on 2FA for my login? And how do I invite a new team member to our workspace?"
-        "\n\nThanks, Tom")))
-    docs = {c.doc_id for c in a.citations}
-    both = {"articles/two-factor-authentication.md", "articles/team-members-and-roles.md"} <= docs
-    named = any("not covered" in r for r in a.reasons)
-    assert both or named, (docs, a.reasons)
-    if a.draft:
+def test_two_asks_are_both_answered(demo_assistant):
+    # With the demo tickets' base rate, as `make run` answers: each ask's article is no rival to the other's.
+    from assistant.pipeline import Assistant
+
+    desk = Assistant(demo_assistant.settings.model_copy(update={"calibration_profile": "tickets"}),
+                     demo_assistant.searcher, demo_assistant.embedder, demo_assistant.redactor)
+    for body in ("Hi team,\n\nhow do i turn on 2FA for my login? And how do I invite a new team member to our "
+                 "workspace?\n\nThanks, Tom",
+                 "hi,\n\ntwo quick things. how do i turn on 2FA for my login? and how do I invite a team member - "
+                 "our part-time bookkeeper needs access.\n\ncheers\nTom"):
+        a = desk.answer(Ticket(subject="two things", body=body))
+        assert a.decision == "answer", (a.confidence, a.reasons)
+        assert [c.doc_id for c in a.citations] == ["articles/two-factor-authentication.md",
+                                                   "articles/team-members-and-roles.md"]
         assert a.draft.startswith("Hi Tom,")  # the name from the sign-off
+        assert "Enable two-factor authentication" in a.draft and "Invite member" in a.draft, a.draft
 
 
 def test_an_uncovered_ask_is_named_and_nothing_is_sent(demo_assistant):
