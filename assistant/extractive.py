@@ -221,4 +221,27 @@ def extractive_draft(question: str, blocks: list[SourceBlock], embedder, max_sen
     if not sentences:
         return Draft([], "", [], best)
     kinds = [s.unit.kind for s in window]
+    lead = fact_heading(window, blocks)
+    if lead is not None:
+        sentences, kinds = [(lead, [window[0].block]), *sentences], ["sentence", *kinds]
     return Draft(sentences, render(sentences, kinds, greeting), kinds, best)
+
+
+_DIGIT = re.compile(r"\d")
+
+
+def fact_heading(window: list[Scored], blocks: list[SourceBlock]) -> str | None:
+    """The heading that states what a drafted list is about, when the fact lives there and nowhere in
+    the list ("Pro — $79 per month" above the Pro plan's features): quoted as the list's lead-in, or
+    the draft lists the features of a plan without its price. None for anything else."""
+    if not window or len({s.block for s in window}) != 1 or any(s.unit.kind != "item" for s in window):
+        return None
+    block = next((b for b in blocks if b.n == window[0].block), None)
+    path = block.hit.heading_path if block is not None else []
+    heading = (window[0].unit.heading or (path[-1] if len(path) > 1 else "")).strip().rstrip(":")
+    if not _DIGIT.search(heading) or heading.lower() in block.text.lower():
+        return None
+    listed = " ".join(s.unit.text for s in window)
+    if all(n in listed for n in re.findall(r"\d+(?:[.,]\d+)?", heading)):
+        return None  # the list states the heading's figures itself
+    return f"{heading}:"

@@ -71,6 +71,8 @@ class Verifier:
             if len(pool) > 1:  # one sentence may combine facts from two cited passages
                 lex = max(lex, lexical_support(text, joined))
             nums = numbers_ok(text, joined)
+            if any(_heading_of(text, by_n[n]) for n in valid):  # a list's lead-in quoting its heading
+                lex, nums = 1.0, True
             ok = lex >= self.thresholds.lexical and nums
             cites_out = valid or ([best_n] if ok and best_n is not None else [])
             out.append(Sentence(text=text, citations=cites_out, supported=ok, support=round(lex, 4)))
@@ -101,3 +103,9 @@ class Verifier:
 
 def supported_share(sentences: list[Sentence]) -> float:
     return sum(s.supported for s in sentences) / len(sentences) if sentences else 0.0
+
+
+def _heading_of(sentence: str, block: SourceBlock) -> bool:
+    """Whether the sentence is one of the block's headings, quoted (see `extractive.fact_heading`)."""
+    said = sentence.strip().rstrip(":").strip().lower()
+    return bool(said) and any(said == h.strip().lower() for h in block.hit.heading_path[1:])

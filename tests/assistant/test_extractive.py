@@ -95,3 +95,37 @@ def test_an_inline_heading_that_names_the_ask_lifts_the_units_under_it(embedder)
     plain, named = (score_units(ask, [block(1, "Passwords", t)], embedder, ExtractiveParams())[0] for t in texts)
     assert plain.unit.heading == "OVERVIEW" and named.unit.heading == "RESET EMAIL NEVER ARRIVES"
     assert named.score - plain.score == pytest.approx(ExtractiveParams().w_heading)
+
+
+def _plan_block(heading: str, text: str) -> SourceBlock:
+    hit = Hit(rank=1, chunk_id="c1", doc_id="plans.md", title="Plans and pricing", text=text, source="plans.md",
+              score=0.0, scores=Scores(), index_version=1,
+              heading_path=["Plans and pricing", "Plan overview", heading])
+    return SourceBlock(n=1, hit=hit, text=text)
+
+
+@pytest.mark.unit
+def test_a_list_whose_fact_is_in_its_heading_is_led_by_the_heading():
+    from assistant.extractive import fact_heading
+    from assistant.grounding import _heading_of
+
+    pro = _plan_block("Pro — $79 per month", "- Up to 25 users included\n- Audit log with 365 days of history")
+    window = [Scored(1.0, 1, Unit(t, i, "item", 0), 1.0)
+              for i, t in enumerate(["Up to 25 users included", "Audit log with 365 days of history"])]
+    assert fact_heading(window, [pro]) == "Pro — $79 per month:"
+    assert _heading_of("Pro — $79 per month:", pro)  # the verifier reads it as the passage's own words
+    # Nothing to add: a heading without a figure, one the list repeats, or a window of sentences.
+    assert fact_heading(window, [_plan_block("Pro plan", pro.text)]) is None
+    assert fact_heading(window, [_plan_block("Up to 25 users", pro.text)]) is None
+    prose = [Scored(1.0, 1, Unit("Pro costs $79 per month.", 0, "sentence", 0), 1.0)]
+    assert fact_heading(prose, [pro]) is None
+    assert not _heading_of("Plans and pricing", pro)  # the title is not a quoted heading
+
+
+@pytest.mark.integration
+def test_a_plan_question_is_drafted_with_the_plan_heading_that_holds_its_price(embedder):
+    pro = _plan_block("Pro — $79 per month", "- Up to 25 users included\n- Everything in Growth\n"
+                                              "- Audit log with 365 days of history")
+    d = extractive_draft("What do I get on the Pro plan?", [pro], embedder, max_sentences=5)
+    assert d.sentences[0] == ("Pro — $79 per month:", [1]) and d.kinds[0] == "sentence"
+    assert "Pro — $79 per month: [1]\n- Up to 25 users included [1]" in d.text, d.text
