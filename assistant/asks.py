@@ -12,6 +12,8 @@ import re
 from collections.abc import Callable
 from typing import NamedTuple
 
+import numpy as np
+
 from assistant.understanding import Entity, TicketParts, ask_queries, condensed
 from retrieval.models import Hit
 from retrieval.tokenize import tokenize
@@ -75,6 +77,19 @@ def merge_hits(per_ask: list[list[Hit]]) -> list[Hit]:
                 seen.add(hits[rank].chunk_id)
                 out.append(hits[rank].model_copy(update={"rank": len(out) + 1}))
     return out
+
+
+DISTINCT_ASKS_MAX_COSINE = 0.35  # asks closer than this are one topic told twice (a title and its question)
+
+
+def distinct_topics(vectors: np.ndarray, max_cosine: float = DISTINCT_ASKS_MAX_COSINE) -> bool:
+    """Whether the asks (their embeddings) are about different things: "turn on 2FA" and "invite a
+    member" (cosine about 0.15) are; a forum post's title and its question (0.4 to 1.0) are not."""
+    if len(vectors) < 2:
+        return False
+    v = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    sims = v @ v.T
+    return bool(np.max(sims[np.triu_indices(len(v), 1)]) < max_cosine)
 
 
 def record_number(e: Entity) -> bool:

@@ -16,7 +16,7 @@ from contextvars import ContextVar
 from typing import NamedTuple
 
 from assistant import guards
-from assistant.asks import AskPlan, ask_plan, merge_hits, record_number, without_record_ids
+from assistant.asks import AskPlan, ask_plan, distinct_topics, merge_hits, record_number, without_record_ids
 from assistant.confidence import (
     MARGIN_DEPTH,
     Calibration,
@@ -186,10 +186,14 @@ class Assistant:
             # What the draft must cover: each ask's focus (the problem, not the steps already tried).
             asked = " ".join(dict.fromkeys(a.focus for a in asks)) or parts.core or question
             ranking = merge_hits(ranked)
-            others = co_answers(blocks, sentences, drafted.parts)
-            if drafted.parts is not None and len(drafted.parts) == len(sentences):
-                # Several asks, each searched on its own: the cited article's margin is read in the ranking
-                # of the ask it answers, where another ask's article is no rival.
+            others: frozenset[str] = frozenset()
+            if (drafted.parts is not None and len(drafted.parts) == len(sentences)
+                    and distinct_topics(self.embedder.embed([a.text for a in asks]))):
+                # Asks about different things ("turn on 2FA? and invite a member?"): the cited article's
+                # margin is read in the ranking of the ask it answers, where the article another ask is
+                # answered from is no rival. Asks about one thing told twice keep the merged ranking:
+                # there, asks that find different articles are a sign of doubt.
+                others = co_answers(blocks, sentences, drafted.parts)
                 lead = next((p for p, x in zip(drafted.parts, sentences, strict=True) if x.citations), None)
                 if lead is not None:
                     ranking = ranked[lead]

@@ -71,3 +71,25 @@ def test_a_pasted_log_does_not_drown_the_question_in_the_query():
     [plan] = ask_plan(understand("", trace))
     assert "SRVE0255E" in plan.query and "port 9080 in use" in plan.query and "Any idea?" in plan.query
     assert "C0(" not in plan.query and "12 more" not in plan.query  # stack frames say nothing a search can use
+
+
+def test_distinct_topics_needs_every_pair_of_asks_apart():
+    import numpy as np
+
+    from assistant.asks import distinct_topics
+
+    apart = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 2.0]])
+    assert distinct_topics(apart)
+    assert not distinct_topics(np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [1.0, 0.1, 0.0]]))  # two of three alike
+    assert not distinct_topics(apart[:1])  # one ask is no pair
+
+
+@pytest.mark.integration
+def test_two_topics_are_distinct_and_a_title_with_its_question_is_not(embedder):
+    from assistant.asks import distinct_topics
+
+    assert distinct_topics(embedder.embed(["how do i turn on 2FA for my login?",
+                                           "And how do I invite a new team member to our workspace?"]))
+    assert not distinct_topics(embedder.embed([
+        "Why are we not able to create new pages using the Manage Pages portlet?",
+        "After entering the new page details and hitting OK we receive an error. How can we fix this?"]))
