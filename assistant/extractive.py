@@ -237,7 +237,9 @@ def fact_heading(window: list[Scored], blocks: list[SourceBlock]) -> str | None:
     if not window or len({s.block for s in window}) != 1 or any(s.unit.kind != "item" for s in window):
         return None
     block = next((b for b in blocks if b.n == window[0].block), None)
-    path = block.hit.heading_path if block is not None else []
+    if block is None:
+        return None
+    path = block.hit.heading_path
     heading = (window[0].unit.heading or (path[-1] if len(path) > 1 else "")).strip().rstrip(":")
     if not _DIGIT.search(heading) or heading.lower() in block.text.lower():
         return None
