@@ -123,6 +123,36 @@ SSN_THEN_LABEL = re.compile(
     rf"{_SSN_WORD}\b")
 
 
+# --- credentials, bank accounts, national ids ---------------------------------------------------
+# A password the customer typed into the ticket ("my password is Hunter2!2024", "pass: Winter#2025"):
+# the value after the label, on the same line, when it holds a digit or symbol ("my password is
+# incorrect" names no password).
+PASSWORD_LABELLED = re.compile(
+    r"(?i)\b(?:password|passwort|kennwort|contraseña|mot de passe|passcode|pass|pwd|pw)\b"
+    r"[ \t]*(?:(?:is|was|ist|war|es|est|era|=)[ \t]*:?|:|=)[ \t]*[\"'“‘]?"
+    r"((?=[^\s\"'”’]*[\d!@#$%^&*_+=?~])[^\s\"'”’]{5,63}[^\s\"'”’.,;:!?)])[\"'”’]?(?=[.,;:!?)]*(?:\s|$))")
+# UK sort code and account number, and account numbers named as such in the languages tickets come in.
+SORT_CODE_LABELLED = re.compile(r"(?i)\bsort[\s-]?code\b\W{0,4}(?:is\s+)?(\d{2}[- ]?\d{2}[- ]?\d{2})\b")
+ACCOUNT_LABELLED = re.compile(
+    r"(?i)(?:\bsort[\s-]?code\b[^\n]{0,30}?\b(?:account|acct)|\bbank\s+account|\baccount\s+(?:number|no\.?|nr\.?|#)|"
+    r"\bacct\.?\s*(?:no\.?|#)|\ba/c(?:\s+no\.?)?|\bkonto(?:nummer|nr\.?)?|\bn[úu]mero de cuenta|\bnum[ée]ro de compte)"
+    r"\W{0,4}(?:(?:is|ist|es|est|number|no\.?)\s+)?(\d{6,12})\b")
+_DNI = re.compile(r"\b(\d{8}|[XYZ]\d{7})([A-HJ-NP-TV-Z])\b")
+_NINO = re.compile(r"\b[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b")
+_DNI_LETTERS = "TRWAGMYFPDXBNJZSQVHLCKE"
+
+
+def national_ids(text: str) -> list[Span]:
+    """Spanish DNI/NIE numbers whose check letter fits, and UK National Insurance numbers."""
+    out = []
+    for m in _DNI.finditer(text):
+        digits = m.group(1).translate(str.maketrans("XYZ", "012"))
+        if _DNI_LETTERS[int(digits) % 23] == m.group(2):
+            out.append(Span("NATIONAL_ID", m.start(), m.end()))
+    out += [Span("NATIONAL_ID", m.start(), m.end()) for m in _NINO.finditer(text)]
+    return out
+
+
 # --- street addresses ----------------------------------------------------------------------------
 _NAME = r"[A-ZÄÖÜÉ][\w'’.-]*"
 STREET_ADDRESS = re.compile(

@@ -15,15 +15,19 @@ from typing import Any, NamedTuple
 
 from ingest.models import Document, sha256
 from ingest.recognizers import (
+    ACCOUNT_LABELLED,
     CVC_LABELLED,
     EMAIL,
     EXPIRY_LABELLED,
+    PASSWORD_LABELLED,
+    SORT_CODE_LABELLED,
     SSN_LABELLED,
     SSN_THEN_LABEL,
     STREET_ADDRESS,
     card_companions,
     ibans_any_case,
     international_phones,
+    national_ids,
     plausible_phone,
     redact_encoded,
 )
@@ -41,6 +45,9 @@ PLACEHOLDERS: dict[str, str] = {
     "CARD_SECURITY_CODE": "CVC",
     "CARD_EXPIRY": "EXPIRY",
     "STREET_ADDRESS": "ADDRESS",
+    "PASSWORD": "PASSWORD",
+    "BANK_ACCOUNT": "ACCOUNT",
+    "NATIONAL_ID": "ID_NUMBER",
 }
 
 # Presidio scores: phone 0.4 (no context), SSN "medium" 0.5, IP 0.6, checksum-validated
@@ -104,8 +111,9 @@ class _Engines(NamedTuple):
 
 
 class Redactor:
-    """Replace emails, phones, cards (with their security codes and expiry dates), IBANs, IPs, SSNs and
-    street addresses with `[EMAIL]`, `[PHONE]`, ... placeholders, percent-encoded ones included.
+    """Replace emails, phones, cards (with their security codes and expiry dates), IBANs, IPs, SSNs,
+    street addresses, typed-in passwords, bank account numbers and national ids (Spanish DNI/NIE, UK
+    NI numbers) with `[EMAIL]`, `[PHONE]`, ... placeholders, percent-encoded ones included.
 
     Construction is cheap; Presidio loads on the first `redact()` (or `warm_up()`), once per instance,
     thread-safely. Share one instance across an ingest run.
@@ -286,6 +294,10 @@ def _build_engines() -> _Engines:
         GroupRecognizer("US_SSN", SSN_LABELLED, name="ssn_labelled"),
         GroupRecognizer("US_SSN", SSN_THEN_LABEL, name="ssn_then_label"),
         GroupRecognizer("STREET_ADDRESS", STREET_ADDRESS),
+        GroupRecognizer("PASSWORD", PASSWORD_LABELLED),
+        GroupRecognizer("BANK_ACCOUNT", SORT_CODE_LABELLED, name="sort_code"),
+        GroupRecognizer("BANK_ACCOUNT", ACCOUNT_LABELLED, name="account_number"),
+        SpanRecognizer("national_ids", ["NATIONAL_ID"], national_ids),
         CreditCardRecognizer(),
         IbanRecognizer(),
         IpRecognizer(),

@@ -196,6 +196,14 @@ def test_numbers_without_a_card_label_stay(redactor):
     # a lower-case IBAN followed by words, a spaced one
     ("Refund to gb82west12345698765432 and call me", ["gb82west"], ["Refund to [IBAN] and call me"]),
     ("iban fr76 3000 6000 0112 3456 7890 189 please", ["fr76"], ["iban [IBAN] please"]),
+    # passwords typed into a ticket, bank accounts, national ids
+    ("my password is Hunter2!2024 and it doesn't work", ["Hunter2", "2024"], ["my password is [PASSWORD] and"]),
+    ("Login: ceo@acme.example / pass: Winter#2025. Help!", ["Winter#2025"], ["pass: [PASSWORD]."]),
+    ("Passwort: Sommer-2024x bitte prüfen", ["Sommer-2024x"], ["[PASSWORD]"]),
+    ("sort code 12-34-56, account 12345678", ["12-34-56", "12345678"], ["sort code [ACCOUNT], account [ACCOUNT]"]),
+    ("Kontonummer 1234567890 bei der Sparkasse", ["1234567890"], ["[ACCOUNT]"]),
+    ("Mi DNI es 12345678Z y mi NIE X1234567L", ["12345678Z", "X1234567L"], ["[ID_NUMBER]"]),
+    ("NI number AB 12 34 56 C", ["12 34 56"], ["[ID_NUMBER]"]),
     # an email inside a path or a query keeps what surrounds it
     ("customers/jane.doe@example.com.md", ["jane.doe"], ["customers/[EMAIL]"]),
     ("payer_email=jane.doe@example.com payer_phone=+1 415 555 0132", ["jane.doe", "555 0132"],
@@ -212,6 +220,9 @@ def test_more_formats_redacted(redactor, text, secrets, placeholders):
     "Tiny note 1234567890",
     "Please refund order 4155550132.",
     "Paid on 01.02.2024 by bank transfer.",
+    "My password is incorrect, please help.",
+    "Your password must be at least 12 characters long.",
+    "Build 12345678A failed on my account 2021.",
     "Reference 30 1234 5678 on the statement.",
     "Account 12345678901 was charged.",
     "We billed 1 234 567 EUR last year.",

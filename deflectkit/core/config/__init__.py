@@ -39,7 +39,7 @@ class Settings(AssistantSettings, ProviderSettings, FeedbackSettings, EvalSettin
         False, description="Follow symlinks that resolve outside the ingest path (off: they are reported as errors, "
         "so a link to /etc/passwd never reaches the index).")
     max_file_mb: float = Field(20.0, description="Files larger than this are reported as errors, not read.")
-    redact_pii: bool = Field(True, description="Redact emails, phones, cards (with their security codes and expiry dates), IBANs, IPs, SSNs and street addresses before indexing.")
+    redact_pii: bool = Field(True, description="Redact emails, phones, cards (with their security codes and expiry dates), IBANs, IPs, SSNs, street addresses, typed-in passwords, bank account numbers and national ids before indexing.")
     chunk_size: int = Field(300, description="Target chunk size in characters (heading-aware splitting). "
                             "Small chunks rank documents best: 300 beat 1000 on every retriever (README results).")
     chunk_overlap: int = Field(50, description="Characters of overlap between consecutive chunks of a section.")
