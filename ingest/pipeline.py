@@ -21,7 +21,7 @@ from ingest.dedupe import dedupe
 from ingest.errors import LoaderError
 from ingest.loaders import load_file
 from ingest.models import Chunk, Document, FileError, IngestReport, SourceFlag, sha256
-from ingest.redact import Redactor, merge_counts, redact_identifiers, redact_name
+from ingest.redact import RULES_VERSION, Redactor, merge_counts, redact_identifiers, redact_name
 from ingest.screening import help_center_sites, screen_source
 from ingest.walk import discover
 
@@ -39,6 +39,7 @@ def index_config(settings, embedding_model_id: str) -> dict:
     return {
         "chunk_size": settings.chunk_size, "chunk_overlap": settings.chunk_overlap,
         "near_dup_threshold": settings.near_dup_threshold, "redact_pii": settings.redact_pii,
+        "redaction_rules": RULES_VERSION if settings.redact_pii else None,
         "embedding_model": embedding_model_id, "bm25_backend": settings.bm25_backend,
         # documents are screened against the allowed link domains: a new list re-screens them all
         "allowed_link_domains": sorted(settings.allowed_link_domains),

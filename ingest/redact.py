@@ -34,6 +34,10 @@ from ingest.recognizers import (
 
 logger = logging.getLogger(__name__)
 
+# Bump when what is redacted changes: it is part of the index config, so the next ingest redacts
+# every document again under the new rules (embeddings of unchanged chunks are reused).
+RULES_VERSION = 2
+
 # Presidio entity type -> our placeholder name (also the key in the returned counts).
 PLACEHOLDERS: dict[str, str] = {
     "EMAIL_ADDRESS": "EMAIL",

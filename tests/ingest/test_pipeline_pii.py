@@ -51,3 +51,23 @@ def test_names_urls_labels_and_error_paths_are_redacted(make_services, named_kb)
 
     again = svc.ingest([named_kb])  # the same files keep the same (redacted) ids: nothing changes
     assert again.unchanged == 3 and again.added == again.removed == 0 and not again.new_version
+
+
+def test_new_redaction_rules_redact_every_document_again(make_services, tmp_path, monkeypatch):
+    # A document indexed before a recognizer learned a new kind of PII must not keep it in the index,
+    # though the file itself has not changed.
+    import ingest.pipeline
+    import ingest.redact
+
+    kb = write_kb(tmp_path / "kb", {"login.md": "# Signing in\n\nOur test login: pass: Winter#2025. Use the SSO button.\n"})
+    svc = make_services()
+    monkeypatch.setattr(ingest.pipeline, "RULES_VERSION", 1)  # the rules before passwords were redacted
+    monkeypatch.delitem(ingest.redact.PLACEHOLDERS, "PASSWORD")
+    assert svc.ingest([kb]).index_version == 1
+    assert "Winter#2025" in " ".join(c.text for c in svc.catalog.iter_chunks(1))
+    monkeypatch.undo()
+    again = svc.ingest([kb])  # the shipped rules: a new version, every document redacted again
+    assert again.new_version and again.index_version == 2
+    text = " ".join(c.text for c in svc.catalog.iter_chunks(2))
+    assert "[PASSWORD]" in text and "Winter#2025" not in text
+    assert not svc.ingest([kb]).new_version  # and then nothing changes
