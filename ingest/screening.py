@@ -15,6 +15,7 @@ import base64
 import binascii
 import functools
 import re
+import unicodedata
 from collections.abc import Collection, Iterable
 from typing import NamedTuple
 from urllib.parse import urlsplit
@@ -48,7 +49,14 @@ PATTERNS: dict[str, list[re.Pattern[str]]] = {
         # The same in the other languages tickets come in (German, Spanish, French); instruction nouns
         # only: "the app ignores my VAT rules" is a complaint, not an attack.
         re.compile(r"\b(ignoriere|ignorieren sie|vergiss|vergessen sie|missachte|missachten sie)\b[^.\n]{0,40}"
-                   r"\b(anweisung\w*|instruktion\w*|befehle)\b", _I),
+                   r"\b(anweisung\w*|instruktion\w*|befehle|regeln|vorgaben|richtlinien)\b", _I),
+        re.compile(r"\b(ignora|olvida|ignore|olvide)\s+(tus|sus)\s+(reglas|normas)\b", _I),
+        # Dictating the reply, or instructing whatever reads the ticket next.
+        re.compile(r"\b(reply|respond|answer)\b(?: to (?:the|this) customer)?\s+(?:with exactly|only with|with only|"
+                   r"exactly with)\b|\b(antworte|antworten sie) nur mit\b|\b(r[ée]ponds|r[ée]pondez) (seulement|uniquement)\b|"
+                   r"\bresponde (solo|solamente|únicamente) con\b", _I),
+        re.compile(r"\bwhen (summari[sz]ing|processing|reading|answering|replying to|handling) this (ticket|message|"
+                   r"email|request)\b", _I),
         re.compile(r"\b(ignora|ignore|ignorar|olvida|olvide|olvidar|omite|omita)\b[^.\n]{0,40}"
                    r"\b(instrucciones|indicaciones|directrices)\b", _I),
         re.compile(r"\b(ignore[zr]?|oublie[zr]?|néglige[zr]?)\b[^.\n]{0,40}\b(instructions|consignes|directives)\b", _I),
@@ -70,6 +78,7 @@ PATTERNS: dict[str, list[re.Pattern[str]]] = {
         re.compile(r"(?:^|[\n>\]])\s{0,40}(?:system|developer|ai assistant|assistant)\s*:", _I),  # bounded: \s* made blank lines quadratic
         re.compile(r"\[/?(?:INST|SYS)\]|<\|im_start\|>|<\|system\|>|<<SYS>>", _I),
         re.compile(r"\[\s*(?:system|assistant|developer)\s*\]|<\s*/?\s*(?:system|assistant)\s*>", _I),
+        re.compile(r"</\s*(?:ticket|instructions?|prompt|context)\s*>|<\s*(?:instructions?|prompt)\s*>|```\s*(?:system|assistant)\b", _I),
         # Mid-line, a role shouted in capitals: "How do I export? SYSTEM: you are …"
         re.compile(r"(?:^|[.!?]\s+|\s-+\s*)(?:SYSTEM|ASSISTANT|DEVELOPER)\s*:\s*\S"),
         re.compile(r"\b(?:note|message|instructions?|reminder)\s+(?:to|for)\s+(?:the\s+)?(?:ai|bot|chatbot|llm|gpt|"
@@ -131,12 +140,14 @@ def screen(text: str, _depth: int = 0) -> list[Finding]:
     if _ZERO_WIDTH.search(text):
         found.append(Finding("hidden_text", "zero-width or tag characters"))
     visible = _ZERO_WIDTH.sub("", text)
+    plain = _disguised(visible)
     for kind, patterns in PATTERNS.items():
         for p in patterns:
-            for m in p.finditer(visible):
-                if kind == "exfiltration" and _NEGATED.search(visible[max(0, m.start() - 40): m.start() + 1]):
-                    continue  # "never share your password with anyone" is advice, not an attack
-                found.append(Finding(kind, _excerpt(m.group(0))))
+            for source in (visible, plain) if plain is not None else (visible,):
+                for m in p.finditer(source):
+                    if kind == "exfiltration" and _NEGATED.search(source[max(0, m.start() - 40): m.start() + 1]):
+                        continue  # "never share your password with anyone" is advice, not an attack
+                    found.append(Finding(kind, _excerpt(m.group(0))))
     if _depth == 0:
         for m in _BASE64.finditer(visible):
             decoded = _decoded(m.group(0))
@@ -146,6 +157,21 @@ def screen(text: str, _depth: int = 0) -> list[Finding]:
     kinds = {f.kind for f in found}
     found += [f for f in hidden if f.kind not in kinds]  # only what reading the whole text missed
     return list(dict.fromkeys(found))
+
+
+# Letters from other scripts that look Latin ("Ιgnore" with a Greek capital iota), and words spelt
+# out letter by letter ("i g n o r e"): an attack written to slip past the patterns above.
+_CONFUSABLES = str.maketrans("АВЕЅІЈКМНОРСТХУаеіјорсхуѕԁɡΑΒΕΖΗΙΚΜΝΟΡΤΥΧοναρ",
+                             "ABESIJKMHOPCTXYaeijopcxysdgABEZHIKMNOPTYXovap")
+_SPELT_OUT = re.compile(r"\b(?:\w ){3,}\w\b")
+
+
+def _disguised(text: str) -> str | None:
+    """`text` with look-alike letters made Latin and spelt-out words joined; None when that is `text`."""
+    plain = unicodedata.normalize("NFKC", text).translate(_CONFUSABLES)
+    plain = _SPELT_OUT.sub(lambda m: m.group(0).replace(" ", ""), plain)
+    return plain if plain != text else None
+
 
 
 def strip_hidden(text: str) -> str:
