@@ -38,6 +38,7 @@ class Drafted:
         self.extractive_fallback = extractive  # set while an LLM draft is in use
         self.parts: list[int] | None = None  # which ask each sentence answers (several asks only)
         self.fallback_parts: list[int] | None = None
+        self.fallback_coverage: list[float] | None = None  # per-ask coverage of the extractive fallback
 
     def switch_to_fallback(self) -> None:
         ext = self.extractive_fallback
@@ -53,9 +54,11 @@ def _from_extractive(ext: Draft, provider: str = EXTRACTIVE) -> Drafted:
 
 def draft_reply(question: str, blocks: list[SourceBlock], embedder, settings, generator, provider: str,
                 request_id: str, allow_llm: bool = True, index_version: int | None = None,
-                cache_bypass: bool = False, prompt_ticket: str | None = None, problem: bool = False) -> Drafted:
+                cache_bypass: bool = False, prompt_ticket: str | None = None, problem: bool = False,
+                asks: list[str] | None = None) -> Drafted:
     """`question` (redacted) is what the extractive draft answers; `prompt_ticket` (the whole redacted
-    ticket, default `question`) goes into the LLM prompt and the response-cache key."""
+    ticket, default `question`) goes into the LLM prompt and the response-cache key; `asks` (several)
+    are listed in the prompt for the model to answer each."""
     prompt_ticket = prompt_ticket or question
     ext = extractive_draft(question, blocks, embedder, settings.answer_max_sentences, settings.answer_greeting,
                            problem=problem)
@@ -69,7 +72,7 @@ def draft_reply(question: str, blocks: list[SourceBlock], embedder, settings, ge
         why = "generation is switched off" if generator is not None else f"no {provider} generator is configured"
         out.notes.append(f"{why}; extractive draft used")
         return out
-    system, user = build_prompt(prompt_ticket, blocks, settings.prompt_canary, settings.answer_max_sentences)
+    system, user = build_prompt(prompt_ticket, blocks, settings.prompt_canary, settings.answer_max_sentences, asks)
     try:
         g = generator.generate(GenerationRequest(
             system=system, user=user, max_tokens=settings.answer_max_tokens, temperature=settings.answer_temperature,

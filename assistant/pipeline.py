@@ -15,6 +15,8 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import NamedTuple
 
+import numpy as np
+
 from assistant import guards
 from assistant.asks import AskPlan, ask_plan, distinct_topics, merge_hits, record_number, without_record_ids
 from assistant.confidence import (
@@ -181,6 +183,8 @@ class Assistant:
         timings.setdefault("generate", 0.0)
         with _timed(timings, "verify"):
             sentences = self._verify(drafted, blocks, guardrails)
+            if drafted.fell_back_from and drafted.fallback_coverage is not None:
+                coverage = drafted.fallback_coverage  # the grounding check put the extractive parts back
         with _timed(timings, "confidence"):
             vocab = self.vocabulary.get(version)
             # What the draft must cover: each ask's focus (the problem, not the steps already tried).
@@ -275,13 +279,22 @@ class Assistant:
         drafted.parts = parts_of
         if provider != "extractive" and allow_llm:
             llm = draft_reply(question, blocks, self.embedder, s, self.generator, provider, rid, allow_llm=True,
-                              index_version=version, cache_bypass=cache_bypass, prompt_ticket=question)
+                              index_version=version, cache_bypass=cache_bypass, prompt_ticket=question,
+                              asks=[a.text for a in asks])
             if llm.provider != "extractive" and llm.sentences:
                 llm.extractive_fallback = Draft(sentences, "", kinds, drafted.best_sim)
-                llm.fallback_parts = parts_of
-                return llm, coverage
+                llm.fallback_parts, llm.fallback_coverage = parts_of, coverage
+                # The same per-ask check as the extractive draft's: how close the LLM's nearest sentence
+                # comes to each ask, so an ask the model skipped is named, not hidden by the others.
+                return llm, self._coverage([a.focus for a in asks], [t for t, _ in llm.sentences])
             drafted.notes, drafted.fallbacks = llm.notes, llm.fallbacks
         return drafted, coverage
+
+    def _coverage(self, asks: list[str], sentences: list[str]) -> list[float]:
+        """Per ask, the cosine of the closest drafted sentence."""
+        vecs = self.embedder.embed(asks + sentences)
+        vecs = vecs / np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
+        return [float(x) for x in (vecs[: len(asks)] @ vecs[len(asks):].T).max(axis=1)]
 
     def _blocks(self, hits: list[Hit], guardrails: list[GuardFinding], budget_scale: int = 1,
                 sites: frozenset[str] | None = None) -> list[SourceBlock]:

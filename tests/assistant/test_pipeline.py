@@ -127,3 +127,20 @@ def test_ticket_mostly_about_unknown_things_escalates_as_out_of_scope(assistant)
     a = assistant.answer("Do you have an affiliate or referral program where I earn commission?")
     assert a.decision == "escalate" and a.draft == "", a.reasons  # related articles, nothing to send
     assert any("below the answer threshold" in r or r.startswith("no article covers") for r in a.reasons), a.reasons
+
+
+def test_a_two_ask_ticket_lists_its_asks_for_the_llm_and_a_skipped_ask_is_named(make_assistant, scripted):
+    ticket = "How do I refund a customer? And how do I turn on two-factor authentication for my login?"
+
+    def refund_only(req):  # a model that answers the first ask and forgets the second
+        m = re.search(r'<source n="(\d+)" title="Refund a payment"[^>]*>\n(.*?)\n</source>', req.user, re.S)
+        first = [u.text for u in units(m.group(2))][:2]
+        return " ".join(f"{s[:-1] if s.endswith('.') else s} [{m.group(1)}]." for s in first)
+
+    gen = scripted(refund_only)
+    a = make_assistant(gen).answer(ticket, provider="local")
+    req = gen.requests[0]
+    assert "<asks>\n1. How do I refund a customer?\n2. And how do I turn on two-factor" in req.user
+    assert "answer every ask in <asks>" in req.user and "At most 10 sentences" in req.system
+    assert a.provider == "scripted" and a.decision == "escalate"
+    assert any("not covered" in r and "two-factor" in r for r in a.reasons), a.reasons
