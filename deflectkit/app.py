@@ -315,6 +315,19 @@ class Services:
         version = version if version is not None else self.catalog.active_version()
         return self.catalog.flagged(version) if version is not None else []
 
+    def overlaps(self, version: int | None = None, min_cosine: float | None = None, min_share: float | None = None):
+        """Article pairs in the live index (or `version`) that say the same thing (retrieval/overlaps.py):
+        each holds the other's answers back, so the admin merges them or makes each say what it is for."""
+        from retrieval.overlaps import MIN_COSINE, MIN_SHARE, overlaps
+
+        version = version if version is not None else self.catalog.active_version()
+        if version is None:
+            return []
+        chunks = list(self.catalog.iter_chunks(version))
+        vectors = self.store.vectors(version, [c.chunk_id for c in chunks])
+        return overlaps(((c.doc_id, c.title, vectors[c.chunk_id]) for c in chunks if c.chunk_id in vectors),
+                        MIN_COSINE if min_cosine is None else min_cosine, MIN_SHARE if min_share is None else min_share)
+
     def activate(self, version: int, actor: str = "system") -> None:
         from retrieval.indexer import activate
 

@@ -133,6 +133,14 @@ class VectorStore:
         res = col.query(query_embeddings=[vector], n_results=min(k, n), ids=ids, include=["distances"])
         return [(cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], res["distances"][0], strict=True)]
 
+    def vectors(self, version: int, ids: list[str]) -> dict[str, np.ndarray]:
+        """The stored vector of each of `ids` (those the version holds)."""
+        col, out = self.collection(version), {}
+        for i in range(0, len(ids), _BATCH):
+            res = col.get(ids=ids[i : i + _BATCH], include=["embeddings"])
+            out.update(zip(res["ids"], (np.asarray(v, dtype=np.float32) for v in res["embeddings"]), strict=True))
+        return out
+
     def count(self, version: int) -> int:
         return self.collection(version).count()
 

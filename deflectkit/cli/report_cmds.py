@@ -1,5 +1,6 @@
-"""`deflect report roi|gaps|owners|slo`: what the pilot achieved, what the help center lacks, who owns
-the articles agents rejected, and how much of each SLO's error budget is left."""
+"""`deflect report roi|gaps|overlaps|owners|slo`: what the pilot achieved, what the help center lacks,
+which articles say the same thing, who owns the articles agents rejected, and how much of each SLO's
+error budget is left."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from rich.table import Table
 
 from deflectkit.cli.common import console, print_json, services
 
-app = typer.Typer(help="Executive readouts: ROI before/after, content gaps, owner inbox, SLOs.",
+app = typer.Typer(help="Executive readouts: ROI before/after, content gaps, overlapping articles, owner inbox, SLOs.",
                   no_args_is_help=True)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
@@ -104,6 +105,32 @@ def gaps(
                           markup=False)
     if output is not None:
         console.print(f"\nWrote {output}")
+
+
+@app.command("overlaps")
+def overlaps(
+    version: Annotated[int | None, typer.Option("--version", help="Index version; default the active one.")] = None,
+    min_cosine: Annotated[float | None, typer.Option("--min-cosine", min=0.01, max=1.0, help=(
+        "How close (cosine) two passages must be to say the same thing; default 0.9."))] = None,
+    min_share: Annotated[float | None, typer.Option("--min-share", min=0.01, max=1.0, help=(
+        "Share of the smaller article's passages that must have such a twin in the other; default 0.5."))] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Articles that say the same thing: each holds the other's answers back. Merge them, or make each say what it is for."""
+    found = services().overlaps(version, min_cosine, min_share)
+    if json_out:
+        print_json([o.model_dump(mode="json") for o in found])
+        return
+    if not found:
+        console.print("No two articles say the same thing.")
+        return
+    console.print(f"{len(found)} article pairs say the same thing. Drafts citing one are held back by the other "
+                  "(\"another article matches about as well\"): merge each pair, or make each article say which "
+                  "product, version or case it is for.", highlight=False)
+    t = Table("article", "and article", "shared passages")
+    for o in found:
+        t.add_row(f"{o.title_a}\n{o.doc_a}", f"{o.title_b}\n{o.doc_b}", f"{o.passages} ({o.share:.0%})")
+    console.print(t)
 
 
 @app.command("owners")
