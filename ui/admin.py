@@ -255,3 +255,9 @@ def flagged_rows(res) -> list[dict]:
     """What ingest screening flagged in the live index, as table rows for the admin (a table shows text as text)."""
     return [{"document": f.doc_id, "title": f.title, "kind": f.kind, "excerpt": f.excerpt}
             for f in res.services.flagged_sources()]
+
+
+def overlap_rows(res) -> list[dict]:
+    """Article pairs of the live index that say the same thing (`deflect report overlaps`), as table rows."""
+    return [{"article": f"{o.title_a} ({o.doc_a})", "and article": f"{o.title_b} ({o.doc_b})",
+             "shared passages": f"{o.passages} ({o.share:.0%})"} for o in res.services.overlaps()]

@@ -89,6 +89,14 @@ def test_admin_page_shows_versions_flags_and_applies_a_kill_switch(ui_env):
     assert at.multiselect[0].label.startswith("Sources the assistant must not cite")
 
 
+def test_admin_finds_articles_that_say_the_same_thing_on_request(ui_env):
+    at = signed_in("root", ui_env)
+    at.switch_page("pages/admin.py").run()
+    button(at, "Find articles that say the same thing").click().run()
+    assert not at.exception
+    assert "No two articles say the same thing." in texts(at, "success")  # the tiny KB's articles differ
+
+
 def test_rollback_asks_for_confirmation_first(ui_env):
     from ui.services import build_resources, make_settings
 

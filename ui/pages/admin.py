@@ -53,6 +53,16 @@ with kb:
                    "for credentials or payment data, software to install or disable, or links outside the help "
                    "center. Those sentences never reach a draft; fix the articles.", icon=":material/flag:")
         st.dataframe(flagged, hide_index=True)
+    if st.button("Find articles that say the same thing", icon=":material/content_copy:"):
+        with runtime.shown_errors("Comparing articles"):
+            pairs = admin.overlap_rows(res)
+            if pairs:
+                st.info(f"{len(pairs)} article pair(s) say the same thing. A draft citing one is held back by the "
+                        "other (\"another article matches about as well\"): merge each pair, or make each article "
+                        "say which product, version or case it is for.", icon=":material/content_copy:")
+                st.dataframe(pairs, hide_index=True)
+            else:
+                st.success("No two articles say the same thing.", icon=":material/check_circle:")
     if report := st.session_state.get("ingest_report"):
         st.success(admin.report_summary(report), icon=":material/check_circle:")
         st.dataframe(admin.report_rows(report), hide_index=True, width=420)
