@@ -15,8 +15,6 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import NamedTuple
 
-import numpy as np
-
 from assistant import guards
 from assistant.asks import AskPlan, ask_plan, distinct_topics, merge_hits, record_number, without_record_ids
 from assistant.confidence import (
@@ -291,9 +289,8 @@ class Assistant:
         return drafted, coverage
 
     def _coverage(self, asks: list[str], sentences: list[str]) -> list[float]:
-        """Per ask, the cosine of the closest drafted sentence."""
+        """Per ask, the cosine of the closest drafted sentence (embeddings are unit vectors)."""
         vecs = self.embedder.embed(asks + sentences)
-        vecs = vecs / np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
         return [float(x) for x in (vecs[: len(asks)] @ vecs[len(asks):].T).max(axis=1)]
 
     def _blocks(self, hits: list[Hit], guardrails: list[GuardFinding], budget_scale: int = 1,

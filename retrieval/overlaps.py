@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 
 MIN_COSINE = 0.9  # two passages this close say the same thing in other words
 MIN_SHARE = 0.5  # of the smaller article's passages that have such a twin in the other
+SCREEN_SLACK = 0.15  # how far below min_cosine two articles' mean vectors may be and still be compared
 
 
 class Overlap(BaseModel):
@@ -43,15 +44,12 @@ def overlaps(chunks: Iterable[tuple[str, str, np.ndarray]], min_cosine: float = 
     if len(ids) < 2:
         return []
     mats = {d: _unit(np.stack(docs[d])) for d in ids}
-    # Screen pairs by their mean passage vectors first: articles that say the same thing are close on
-    # average too, and this keeps a 10,000-article help center at one matrix product.
+    # Only pairs whose mean passage vectors are close are compared passage by passage: articles that
+    # say the same thing are close on average too, and a large help center stays one row at a time.
     means = _unit(np.stack([mats[d].mean(axis=0) for d in ids]))
-    near = means @ means.T
     out = []
     for i, a in enumerate(ids):
-        for j in range(i + 1, len(ids)):
-            if near[i, j] < min_cosine - 0.15:
-                continue
+        for j in (i + 1 + np.flatnonzero(means[i + 1:] @ means[i] >= min_cosine - SCREEN_SLACK)).tolist():
             b = ids[j]
             sims = mats[a] @ mats[b].T
             small_is_a = len(mats[a]) <= len(mats[b])
