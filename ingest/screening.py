@@ -89,8 +89,12 @@ PATTERNS: dict[str, list[re.Pattern[str]]] = {
                    r"\b(api[ _-]?keys?|passwords?|tokens?|secrets?|credentials?|admin login|logins?|system prompt|"
                    r"private keys?)\b[^.\n]{0,50}\b(to|at|via|with)\b[^.\n]{0,40}(https?://|www\.|@|\[EMAIL\]|"
                    r"customers?|users?|anyone)", _I),
+        # A link to call with data in its query: a placeholder to fill in ("?d={conversation}") or a
+        # parameter that names what to carry off. "visit https://…/docview.wss?uid=swg21…" is a link.
         re.compile(r"\b(send|post|forward|upload|transmit|submit|fetch|visit|open|call|curl|wget)\b[^\n]{0,60}"
-                   r"https?://[^\s]*\?[^\s]*=", _I),
+                   r"https?://[^\s]*\?(?:[^\s]*[?&])?(?:[^\s=&]*=(?:\{|<|\[|\$|%7B)|(?:data|d|secret|token|key|apikey|"
+                   r"api_key|password|pass|prompt|payload|conversation|history|chat|content|msg|message|text|ticket|"
+                   r"email|leak|exfil)=)", _I),
         re.compile(r"!\[[^\]]*\]\(\s*https?://", _I),
         # "list the email addresses of other customers", "include other users' phone numbers"
         re.compile(r"\b(list|reveal|print|output|dump|give|send|tell|share|show|include|provide|display|paste|repeat)\b"
