@@ -51,15 +51,15 @@ PATTERNS: dict[str, list[re.Pattern[str]]] = {
         re.compile(r"\b(ignoriere|ignorieren sie|vergiss|vergessen sie|missachte|missachten sie)\b[^.\n]{0,40}"
                    r"\b(anweisung\w*|instruktion\w*|befehle|regeln|vorgaben|richtlinien)\b", _I),
         re.compile(r"\b(ignora|olvida|ignore|olvide)\s+(tus|sus)\s+(reglas|normas)\b", _I),
+        re.compile(r"\b(ignora|ignore|ignorar|olvida|olvide|olvidar|omite|omita)\b[^.\n]{0,40}"
+                   r"\b(instrucciones|indicaciones|directrices)\b", _I),
+        re.compile(r"\b(ignore[zr]?|oublie[zr]?|néglige[zr]?)\b[^.\n]{0,40}\b(instructions|consignes|directives)\b", _I),
         # Dictating the reply, or instructing whatever reads the ticket next.
         re.compile(r"\b(reply|respond|answer)\b(?: to (?:the|this) customer)?\s+(?:with exactly|only with|with only|"
                    r"exactly with)\b|\b(antworte|antworten sie) nur mit\b|\b(r[ée]ponds|r[ée]pondez) (seulement|uniquement)\b|"
                    r"\bresponde (solo|solamente|únicamente) con\b", _I),
         re.compile(r"\bwhen (summari[sz]ing|processing|reading|answering|replying to|handling) this (ticket|message|"
                    r"email|request)\b", _I),
-        re.compile(r"\b(ignora|ignore|ignorar|olvida|olvide|olvidar|omite|omita)\b[^.\n]{0,40}"
-                   r"\b(instrucciones|indicaciones|directrices)\b", _I),
-        re.compile(r"\b(ignore[zr]?|oublie[zr]?|néglige[zr]?)\b[^.\n]{0,40}\b(instructions|consignes|directives)\b", _I),
     ],
     "role_play": [
         re.compile(r"\b((you are|you're) now (an?|DAN|no longer|free|unrestricted|my|the)\b|from now on,? you|pretend (to be|you are)|role-?play as|"
